@@ -1,0 +1,144 @@
+package org.pkram;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pkram.error.InvalidArgumentException;
+import org.pkram.layout.NodeDescriptor;
+import org.pkram.layout.ObjDescriptor;
+
+import java.util.EnumSet;
+
+/**
+ * A node being saved: the save side of {@code struct pkram_stream}. Add objects, then
+ * {@link #finish()} to commit ({@code pkram_finish_save}); {@link #close()} without finishing
+ * discards ({@code pkram_discard_save}), so forgetting to finish is safe.
+ * <p>
+ * Lifecycle: OPEN → FINISHED | DISCARDED; one thread at a time.
+ */
+public final class NodeSave implements AutoCloseable
+{
+    private enum State
+    {
+        OPEN, FINISHED, DISCARDED
+    }
+
+    private final Pkram pkram;
+    private final NodeRecord record;
+    private final UnsafeBuffer node;
+    private ObjSave current;
+    private State state = State.OPEN;
+
+    NodeSave(final Pkram pkram, final NodeRecord record, final UnsafeBuffer node)
+    {
+        this.pkram = pkram;
+        this.record = record;
+        this.node = node;
+    }
+
+    /**
+     * Add an object ({@code pkram_prepare_save_obj}): it is prepended, so objects come back in reverse
+     * order (LIFO). A previous object still open is finished first.
+     * <p>
+     * Errors: EINVAL no data kind given; ENOMEM no page for the obj.
+     *
+     * @param kinds the streams the object will hold: {@link DataKind#FOLIOS} and/or {@link DataKind#BYTES}.
+     * @return the object's save handle; {@link ObjSave#finish()} or close it.
+     */
+    public ObjSave prepareSaveObj(final DataKind... kinds)
+    {
+        checkOpen();
+        if (kinds.length == 0)
+        {
+            throw new InvalidArgumentException("an object needs folios, bytes or both: kinds=[]");
+        }
+        final EnumSet<DataKind> set = EnumSet.noneOf(DataKind.class);
+        for (final DataKind kind : kinds)
+        {
+            set.add(java.util.Objects.requireNonNull(kind, "kind"));
+        }
+        if (current != null)
+        {
+            current.finish();
+        }
+        final long objPfn = pkram.allocMetaPage();
+        final UnsafeBuffer obj = pkram.mem().page(objPfn);
+        ObjDescriptor.objPfn(obj, NodeDescriptor.objPfn(node));
+        NodeDescriptor.objPfn(node, objPfn);
+        current = new ObjSave(pkram, this, obj, set);
+        return current;
+    }
+
+    void objFinished(final ObjSave obj)
+    {
+        if (current == obj)
+        {
+            current = null;
+        }
+    }
+
+    /**
+     * Commit the node ({@code pkram_finish_save}): from now on it can be loaded, and (crash-safe mode) it
+     * survives a crash. Finishes an object still open.
+     */
+    public void finish()
+    {
+        checkOpen();
+        if (current != null)
+        {
+            current.finish();
+        }
+        state = State.FINISHED;
+        pkram.commit(record, node);
+    }
+
+    /**
+     * Drop the node and give back every page it took ({@code pkram_discard_save}). Saved folios are freed
+     * with it.
+     */
+    public void discard()
+    {
+        checkOpen();
+        if (current != null)
+        {
+            current.finish();
+        }
+        state = State.DISCARDED;
+        pkram.discard(record);
+    }
+
+    /**
+     * @return the node's name.
+     */
+    public String name()
+    {
+        return record.name;
+    }
+
+    /**
+     * @return the node page's pfn.
+     */
+    public long pfn()
+    {
+        return record.pfn;
+    }
+
+    /**
+     * Discard unless finished. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (state == State.OPEN)
+        {
+            discard();
+        }
+    }
+
+    void checkOpen()
+    {
+        if (state != State.OPEN)
+        {
+            throw new IllegalStateException("node save is " + state.name().toLowerCase() + ": name=" + record.name);
+        }
+        pkram.checkBooted();
+    }
+}

@@ -1,0 +1,505 @@
+package org.pkram.boot;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pkram.error.CorruptImageException;
+import org.pkram.error.InvalidSuperBlockException;
+import org.pkram.layout.EntryCodec;
+import org.pkram.layout.LinkDescriptor;
+import org.pkram.layout.NodeDescriptor;
+import org.pkram.layout.ObjDescriptor;
+import org.pkram.layout.Pfn;
+import org.pkram.layout.RegionListDescriptor;
+import org.pkram.layout.SuperBlockDescriptor;
+import org.pkram.mem.PhysMem;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Walks a preserved image read-only and validates every byte it relies on before boot touches
+ * anything: super block, node chain, objects, links, entries, byte-data pages and the regions list.
+ * Emulates what {@code pkram_reserve()} and {@code pkram_init_sb()} read (mm/pkram.c, v3), with the
+ * checks the kernel does not make.
+ * <p>
+ * Every walk is bounded: each page may be claimed once, so a cycle shows up as a page referenced
+ * twice and the walk stops after at most one visit per page of the file. Nothing is written; a
+ * failure leaves the file byte-identical.
+ * <p>
+ * In strict mode (boot) the first problem throws: {@link InvalidSuperBlockException} (EINVAL) for a
+ * super block that cannot be booted, {@link CorruptImageException} (EUCLEAN) for damaged structures.
+ * In collecting mode (fsck) each problem is recorded and the damaged sub-structure skipped.
+ * <p>
+ * Single-threaded; one instance per walk.
+ */
+public final class ImageScanner
+{
+    private final PhysMem mem;
+    private final long pfnCount;
+    private final List<String> problems;
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer linkView = new UnsafeBuffer(0, 0);
+    private final PageBitmap pages;
+    private final List<NodeEntry> nodes = new ArrayList<>();
+    private final List<long[]> regions = new ArrayList<>();
+    private final List<Long> regionListPfns = new ArrayList<>();
+
+    private ImageScanner(final PhysMem mem, final List<String> problems)
+    {
+        this.mem = mem;
+        this.pfnCount = mem.pfnCount();
+        this.problems = problems;
+        this.pages = new PageBitmap(pfnCount);
+    }
+
+    /**
+     * Validate the image under {@code sbPfn} (boot): throw at the first problem.
+     *
+     * @param mem   the attached memory file.
+     * @param sbPfn the super block pfn from {@code pkram=}.
+     * @return what was found.
+     * @throws InvalidSuperBlockException (EINVAL) the super block cannot be booted.
+     * @throws CorruptImageException      (EUCLEAN) the structures are damaged.
+     */
+    public static ScanResult scan(final PhysMem mem, final long sbPfn)
+    {
+        return new ImageScanner(mem, null).run(sbPfn);
+    }
+
+    /**
+     * Walk the image under {@code sbPfn} (fsck): record every problem found, skip what is damaged.
+     *
+     * @param mem      the attached memory file (read-only is enough).
+     * @param sbPfn    the super block pfn.
+     * @param problems receives one line per problem.
+     * @return what could be walked.
+     */
+    public static ScanResult check(final PhysMem mem, final long sbPfn, final List<String> problems)
+    {
+        return new ImageScanner(mem, problems).run(sbPfn);
+    }
+
+    /**
+     * Walk the node chain starting at {@code nodeHead} as reboot sees it, whatever the super block holds
+     * now: the preserved set the regions list is built from. Strict.
+     *
+     * @param mem      the attached memory file.
+     * @param sbPfn    the super block page (counted as preserved).
+     * @param nodeHead the first node of the chain, 0 for none.
+     * @return what was found; {@code state} is NONE.
+     * @throws CorruptImageException (EUCLEAN) when the structures are damaged.
+     */
+    public static ScanResult collect(final PhysMem mem, final long sbPfn, final long nodeHead)
+    {
+        final ImageScanner scanner = new ImageScanner(mem, null);
+        scanner.pages.set(sbPfn);
+        scanner.walkNodes(nodeHead);
+        return scanner.result(sbPfn, SuperBlockDescriptor.STATE_NONE, 0, Pfn.NULL_PFN);
+    }
+
+    private ScanResult run(final long sbPfn)
+    {
+        if (sbPfn <= 0 || sbPfn >= pfnCount)
+        {
+            throw new InvalidSuperBlockException("invalid super block: pfn out of range: pfn=0x" +
+                Long.toHexString(sbPfn) + ", pfnCount=0x" + Long.toHexString(pfnCount));
+        }
+        mem.wrap(view, sbPfn, 0);
+        if (isZeroPage(view))
+        {
+            // The kernel leaves the super block all zero when nothing was preserved: an empty image.
+            pages.set(sbPfn);
+            return result(sbPfn, SuperBlockDescriptor.STATE_NONE, 0, 0);
+        }
+        final int magic = SuperBlockDescriptor.magic(view);
+        if (magic != SuperBlockDescriptor.PKRAM_MAGIC)
+        {
+            throw new InvalidSuperBlockException("invalid super block: bad magic: pfn=0x" + Long.toHexString(sbPfn) +
+                ", magic=0x" + Integer.toHexString(magic) + ", expected=0x" +
+                Integer.toHexString(SuperBlockDescriptor.PKRAM_MAGIC));
+        }
+        final int version = SuperBlockDescriptor.formatVersion(view);
+        int state = SuperBlockDescriptor.state(view);
+        final long generation = SuperBlockDescriptor.generation(view);
+        if (version > SuperBlockDescriptor.FORMAT_VERSION)
+        {
+            throw new InvalidSuperBlockException("invalid super block: newer format than this build reads: " +
+                "formatVersion=" + version + ", supported=" + SuperBlockDescriptor.FORMAT_VERSION);
+        }
+        if (version == 0)
+        {
+            // Written by the kernel (or a C program from its v3 structs): no pkram fields, sealed by reboot.
+            if (state != SuperBlockDescriptor.STATE_NONE || generation != 0)
+            {
+                throw new InvalidSuperBlockException("invalid super block: pkram fields set without a format " +
+                    "version: state=" + state + ", generation=" + generation);
+            }
+            state = SuperBlockDescriptor.STATE_SEALED;
+        }
+        final long recordedSize = SuperBlockDescriptor.fileSize(view);
+        if (recordedSize > mem.size())
+        {
+            throw new CorruptImageException("super block records a larger memory file: recordedSize=" +
+                recordedSize + ", actualSize=" + mem.size());
+        }
+        if (SuperBlockDescriptor.pad0(view) != 0)
+        {
+            problem("super block padding is not zero: pad0=0x" + Integer.toHexString(SuperBlockDescriptor.pad0(view)));
+        }
+        switch (state)
+        {
+            case SuperBlockDescriptor.STATE_SEALED, SuperBlockDescriptor.STATE_LIVE ->
+            {
+            }
+            case SuperBlockDescriptor.STATE_CONSUMED -> throw new InvalidSuperBlockException(
+                "invalid super block: consumed by boot generation " + generation + " in kernel-faithful mode, " +
+                "with no orderly reboot since (only an orderly reboot preserves in that mode)");
+            default -> throw new InvalidSuperBlockException("invalid super block: unknown state: state=" + state);
+        }
+        final long nodeHead = SuperBlockDescriptor.nodePfn(view);
+        final long regionListPfn = SuperBlockDescriptor.regionListPfn(view);
+        final long nrRegions = SuperBlockDescriptor.nrRegions(view);
+        pages.set(sbPfn);
+        walkNodes(nodeHead);
+        if (state == SuperBlockDescriptor.STATE_SEALED)
+        {
+            if (regionListPfn == Pfn.NULL_PFN && !nodes.isEmpty())
+            {
+                problem("sealed super block has nodes but no regions list: nodePfn=0x" + Long.toHexString(nodeHead));
+            }
+            else if (regionListPfn != Pfn.NULL_PFN)
+            {
+                walkRegions(regionListPfn, nrRegions);
+                checkRegionsCoverPages();
+            }
+        }
+        return result(sbPfn, state, generation, regionListPfn);
+    }
+
+    private ScanResult result(final long sbPfn, final int state, final long generation, final long regionListPfn)
+    {
+        final long[] listPfns = new long[regionListPfns.size()];
+        for (int i = 0; i < listPfns.length; i++)
+        {
+            listPfns[i] = regionListPfns.get(i);
+        }
+        return new ScanResult(sbPfn, state, generation, List.copyOf(nodes), pages, listPfns,
+            List.copyOf(regions), regionListPfn);
+    }
+
+    private void walkNodes(final long head)
+    {
+        final Set<String> names = new HashSet<>();
+        long pfn = head;
+        while (pfn != Pfn.NULL_PFN)
+        {
+            if (!claimMeta(pfn, "node"))
+            {
+                return;
+            }
+            mem.wrap(view, pfn, 0);
+            final int flags = NodeDescriptor.flags(view);
+            final long objHead = NodeDescriptor.objPfn(view);
+            final long next = NodeDescriptor.nodePfn(view);
+            final int nameLength = NodeDescriptor.nameLength(view);
+            boolean ok = true;
+            if ((flags & ~NodeDescriptor.PKRAM_ACCMODE_MASK) != 0 || (flags & NodeDescriptor.PKRAM_SAVE) != 0)
+            {
+                ok = problem("node in the chain has impossible flags (a node being saved is never chained): pfn=0x" +
+                    Long.toHexString(pfn) + ", flags=0x" + Integer.toHexString(flags));
+            }
+            if (NodeDescriptor.pad0(view) != 0)
+            {
+                ok = problem("node padding is not zero: pfn=0x" + Long.toHexString(pfn));
+            }
+            String name = null;
+            if (nameLength < 0)
+            {
+                ok = problem("node name has no NUL within " + NodeDescriptor.NAME_MAX + " bytes: pfn=0x" +
+                    Long.toHexString(pfn));
+            }
+            else
+            {
+                name = NodeDescriptor.name(view);
+                if (!names.add(name))
+                {
+                    ok = problem("two nodes have the same name: name=" + name + ", pfn=0x" + Long.toHexString(pfn));
+                }
+            }
+            if (ok)
+            {
+                final NodeEntry entry = new NodeEntry(pfn, name, flags);
+                walkObjs(entry, objHead);
+                nodes.add(entry);
+            }
+            pfn = next;
+        }
+    }
+
+    private void walkObjs(final NodeEntry node, final long head)
+    {
+        long pfn = head;
+        while (pfn != Pfn.NULL_PFN)
+        {
+            if (!claimMeta(pfn, "obj of node " + node.name()))
+            {
+                return;
+            }
+            mem.wrap(view, pfn, 0);
+            final long foliosHead = ObjDescriptor.foliosHeadLinkPfn(view);
+            final long foliosTail = ObjDescriptor.foliosTailLinkPfn(view);
+            final long bytesHead = ObjDescriptor.bytesHeadLinkPfn(view);
+            final long bytesTail = ObjDescriptor.bytesTailLinkPfn(view);
+            final long dataLen = ObjDescriptor.dataLen(view);
+            final long next = ObjDescriptor.objPfn(view);
+            final long objPfn = pfn;
+            node.objs++;
+            walkStream(node, objPfn, foliosHead, foliosTail, true);
+            final long bytePages = walkStream(node, objPfn, bytesHead, bytesTail, false);
+            final long needed = (dataLen + Pfn.PAGE_SIZE - 1) >>> Pfn.PAGE_SHIFT;
+            if (dataLen < 0 || bytePages != needed)
+            {
+                problem("obj data_len does not match its byte pages: node=" + node.name() + ", obj=0x" +
+                    Long.toHexString(objPfn) + ", dataLen=" + dataLen + ", bytePages=" + bytePages);
+            }
+            node.dataLen += dataLen;
+            pfn = next;
+        }
+    }
+
+    /**
+     * @return pages in the stream's entries (for a byte stream, the data pages).
+     */
+    private long walkStream(final NodeEntry node, final long objPfn, final long head, final long tail,
+        final boolean folios)
+    {
+        final String what = folios ? "folio" : "bytes";
+        if ((head == Pfn.NULL_PFN) != (tail == Pfn.NULL_PFN))
+        {
+            problem("obj " + what + " stream has a head without a tail or the reverse: obj=0x" +
+                Long.toHexString(objPfn) + ", head=0x" + Long.toHexString(head) + ", tail=0x" + Long.toHexString(tail));
+            return 0;
+        }
+        long pages = 0;
+        long pfn = head;
+        long last = Pfn.NULL_PFN;
+        while (pfn != Pfn.NULL_PFN)
+        {
+            if (!claimMeta(pfn, what + " link of node " + node.name()))
+            {
+                return pages;
+            }
+            mem.wrap(linkView, pfn, 0);
+            node.links++;
+            if (!folios && LinkDescriptor.index(linkView) != 0)
+            {
+                problem("bytes link has a non-zero index: link=0x" + Long.toHexString(pfn));
+            }
+            boolean ended = false;
+            for (int i = 0; i < LinkDescriptor.ENTRIES_MAX; i++)
+            {
+                final long entry = LinkDescriptor.entry(linkView, i);
+                if (ended)
+                {
+                    if (entry != 0)
+                    {
+                        problem("link has a non-zero entry after its first empty one: link=0x" + Long.toHexString(pfn) +
+                            ", entry=" + i);
+                        break;
+                    }
+                    continue;
+                }
+                if (entry == 0)
+                {
+                    if (i == 0)
+                    {
+                        problem("link has no entries: link=0x" + Long.toHexString(pfn));
+                    }
+                    ended = true;
+                    continue;
+                }
+                pages += claimEntry(node, pfn, i, entry, folios);
+            }
+            last = pfn;
+            pfn = LinkDescriptor.linkPfn(linkView);
+        }
+        if (last != tail)
+        {
+            problem("obj " + what + " tail does not point at the last link: obj=0x" + Long.toHexString(objPfn) +
+                ", tail=0x" + Long.toHexString(tail) + ", last=0x" + Long.toHexString(last));
+        }
+        return pages;
+    }
+
+    private long claimEntry(final NodeEntry node, final long linkPfn, final int i, final long entry,
+        final boolean folios)
+    {
+        final long pfn = EntryCodec.pfn(entry);
+        final int order = EntryCodec.order(entry);
+        final int flags = EntryCodec.flags(entry);
+        final String where = "link=0x" + Long.toHexString(linkPfn) + ", entry=" + i + ", value=0x" +
+            Long.toHexString(entry);
+        if (!Pfn.isValidOrder(order) || (!folios && order != 0))
+        {
+            problem("entry of impossible order: " + where + ", order=" + order);
+            return 0;
+        }
+        if (flags != 0)
+        {
+            problem("entry has flags v3 does not define: " + where + ", flags=0x" + Integer.toHexString(flags));
+            return 0;
+        }
+        final long count = Pfn.pageCount(order);
+        if (pfn <= 0 || pfn + count > pfnCount || (pfn & (count - 1)) != 0)
+        {
+            problem("entry pfn out of range or misaligned: " + where + ", pfnCount=0x" + Long.toHexString(pfnCount));
+            return 0;
+        }
+        if (!pages.claim(pfn, order))
+        {
+            problem("page referenced twice: " + where + ", node=" + node.name());
+            return 0;
+        }
+        if (folios)
+        {
+            node.folios++;
+            node.folioPages += count;
+            node.orders[order]++;
+        }
+        return count;
+    }
+
+    private void walkRegions(final long head, final long nrRegions)
+    {
+        long pfn = head;
+        long seen = 0;
+        long prevEnd = -1;
+        long prevListPfn = Pfn.NULL_PFN;
+        long firstPrev = Pfn.NULL_PFN;
+        long lastPopulated = Pfn.NULL_PFN;
+        // Walk every list page, also those past the last populated one: the kernel sizes the list with
+        // an estimate, and pages it did not fill are preserved (and listed) all the same.
+        while (pfn != Pfn.NULL_PFN)
+        {
+            if (!claimMeta(pfn, "regions list page"))
+            {
+                return;
+            }
+            regionListPfns.add(pfn);
+            mem.wrap(view, pfn, 0);
+            final long prev = RegionListDescriptor.prevPfn(view);
+            if (prevListPfn == Pfn.NULL_PFN)
+            {
+                firstPrev = prev;
+            }
+            else if (prev != prevListPfn)
+            {
+                problem("regions list page prev_pfn does not point at its predecessor: page=0x" +
+                    Long.toHexString(pfn) + ", prev=0x" + Long.toHexString(prev));
+            }
+            for (int i = 0; i < RegionListDescriptor.REGIONS_MAX && seen < nrRegions; i++)
+            {
+                final long base = RegionListDescriptor.regionBase(view, i);
+                final long size = RegionListDescriptor.regionSize(view, i);
+                if (size == 0)
+                {
+                    problem("regions list ends before nr_regions: nrRegions=" + nrRegions + ", found=" + seen);
+                    seen = nrRegions;
+                    break;
+                }
+                if ((base & (Pfn.PAGE_SIZE - 1)) != 0 || (size & (Pfn.PAGE_SIZE - 1)) != 0 || size < 0 ||
+                    base <= prevEnd || base + size > mem.size() || base < Pfn.PAGE_SIZE)
+                {
+                    problem("region not page aligned, not ascending, overlapping or out of range: page=0x" +
+                        Long.toHexString(pfn) + ", region=" + i + ", base=0x" + Long.toHexString(base) + ", size=0x" +
+                        Long.toHexString(size));
+                    return;
+                }
+                regions.add(new long[] {Pfn.fromAddr(base), Pfn.fromAddr(base + size)});
+                prevEnd = base + size;
+                seen++;
+                lastPopulated = pfn;
+            }
+            prevListPfn = pfn;
+            pfn = RegionListDescriptor.nextPfn(view);
+        }
+        if (regions.size() != nrRegions)
+        {
+            problem("regions list holds fewer regions than the super block says: nrRegions=" + nrRegions +
+                ", found=" + regions.size());
+        }
+        if (!regionListPfns.isEmpty() && firstPrev != lastPopulated)
+        {
+            problem("first regions list page's prev_pfn does not point at the last populated page: prev=0x" +
+                Long.toHexString(firstPrev) + ", lastPopulated=0x" + Long.toHexString(lastPopulated));
+        }
+    }
+
+    private void checkRegionsCoverPages()
+    {
+        long covered = 0;
+        for (final long[] region : regions)
+        {
+            for (long p = region[0]; p < region[1]; p++)
+            {
+                if (!pages.get(p))
+                {
+                    problem("regions list covers a page no structure references: pfn=0x" + Long.toHexString(p));
+                    return;
+                }
+            }
+            if (region[1] < pfnCount && pages.get(region[1]))
+            {
+                problem("regions list run is not maximal: run ends at 0x" + Long.toHexString(region[1]));
+            }
+            covered += region[1] - region[0];
+        }
+        if (covered != pages.cardinality())
+        {
+            problem("regions list does not cover every preserved page: covered=" + covered + ", preserved=" +
+                pages.cardinality());
+        }
+    }
+
+    private boolean claimMeta(final long pfn, final String what)
+    {
+        if (pfn <= 0 || pfn >= pfnCount)
+        {
+            return problem(what + " pfn out of range: pfn=0x" + Long.toHexString(pfn) + ", pfnCount=0x" +
+                Long.toHexString(pfnCount));
+        }
+        if (!pages.claim(pfn, 0))
+        {
+            return problem("page referenced twice (or a cycle): pfn=0x" + Long.toHexString(pfn) + ", as=" + what);
+        }
+        return true;
+    }
+
+    /**
+     * Report a problem: throw in strict mode, record it in collecting mode.
+     *
+     * @return false, so callers can write {@code ok = problem(...)}.
+     */
+    private boolean problem(final String message)
+    {
+        if (problems == null)
+        {
+            throw new CorruptImageException(message);
+        }
+        problems.add(message);
+        return false;
+    }
+
+    private static boolean isZeroPage(final UnsafeBuffer page)
+    {
+        for (int i = 0; i < Pfn.PAGE_SIZE; i += Long.BYTES)
+        {
+            if (page.getLong(i) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,96 @@
+package org.pkram;
+
+import org.pkram.mem.PageAllocator;
+
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/**
+ * Test helpers: small memory files and checksummed content.
+ */
+final class Images
+{
+    static final long SMALL = 64L << 20;
+
+    private Images()
+    {
+    }
+
+    static Path format(final Path dir, final long size)
+    {
+        final Path file = dir.resolve("pkram.mem");
+        Pkram.format(file, size, false);
+        return file;
+    }
+
+    static Pkram bootFresh(final Path file, final Mode mode)
+    {
+        return Pkram.boot(PkramOptions.of(file).mode(mode).shutdownHook(false));
+    }
+
+    static Pkram boot(final Path file, final long pfn, final Mode mode)
+    {
+        return Pkram.boot(PkramOptions.of(file).superBlockPfn(pfn).mode(mode).shutdownHook(false));
+    }
+
+    /** Deterministic content for page {@code index} of stream {@code seed}. */
+    static void fill(final Folio folio, final long seed)
+    {
+        for (int i = 0; i < folio.byteLength(); i += 8)
+        {
+            folio.buffer().putLong(i, mix(seed, folio.index() * 4096 + i));
+        }
+    }
+
+    static void fill(final Folio folio, final long seed, final long index)
+    {
+        for (int i = 0; i < folio.byteLength(); i += 8)
+        {
+            folio.buffer().putLong(i, mix(seed, index * 4096 + i));
+        }
+    }
+
+    static boolean matches(final Folio folio, final long seed)
+    {
+        for (int i = 0; i < folio.byteLength(); i += 8)
+        {
+            if (folio.buffer().getLong(i) != mix(seed, folio.index() * 4096 + i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static long mix(final long seed, final long position)
+    {
+        long z = seed * 0x9E3779B97F4A7C15L + position;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    static byte[] bytes(final long seed, final int length)
+    {
+        final byte[] data = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            data[i] = (byte)mix(seed, i);
+        }
+        return data;
+    }
+
+    static long crc(final byte[] data)
+    {
+        final CRC32C crc = new CRC32C();
+        crc.update(data);
+        return crc.getValue();
+    }
+
+    /** Allocator counts as one comparable string. */
+    static String counts(final PageAllocator allocator)
+    {
+        return "free=" + allocator.freePages() + " used=" + allocator.usedPages() + " reserved=" +
+            allocator.reservedPages() + " banned=" + allocator.bannedPages();
+    }
+}

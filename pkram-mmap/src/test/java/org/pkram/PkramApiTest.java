@@ -1,0 +1,569 @@
+package org.pkram;
+
+import net.openhft.chronicle.bytes.BytesIn;
+import net.openhft.chronicle.bytes.BytesMarshallable;
+import net.openhft.chronicle.bytes.BytesOut;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.pkram.error.Errno;
+import org.pkram.error.InvalidArgumentException;
+import org.pkram.error.NameTooLongException;
+import org.pkram.error.NoSuchNodeException;
+import org.pkram.error.NodeBusyException;
+import org.pkram.error.NodeExistsException;
+import org.pkram.error.OutOfPagesException;
+import org.pkram.error.PkramUnavailableException;
+import org.pkram.layout.LinkDescriptor;
+import org.pkram.layout.ObjDescriptor;
+import org.pkram.layout.Pfn;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PkramApiTest
+{
+    @TempDir
+    Path dir;
+    Pkram pk;
+    String initialCounts;
+
+    @BeforeEach
+    void boot()
+    {
+        pk = Images.bootFresh(Images.format(dir, Images.SMALL), Mode.CRASH_SAFE);
+        initialCounts = Images.counts(pk.allocator());
+    }
+
+    @AfterEach
+    void close()
+    {
+        if (!pk.isClosed())
+        {
+            assertEquals(0, pk.openHandles(), "a test left a handle open");
+            pk.close();
+        }
+    }
+
+    @Test
+    void shouldRefuseEveryCallOnceClosedWithEnodev()
+    {
+        pk.close();
+        final PkramUnavailableException ex = assertThrows(PkramUnavailableException.class, () -> pk.prepareSave("a"));
+        assertEquals(Errno.ENODEV, ex.errno());
+        assertThrows(PkramUnavailableException.class, () -> pk.prepareLoad("a"));
+        assertThrows(PkramUnavailableException.class, () -> pk.allocFolio(0));
+        assertThrows(PkramUnavailableException.class, () -> pk.truncate());
+    }
+
+    @Test
+    void shouldAcceptA255ByteNameAndRefuse256WithEnametoolong()
+    {
+        final String ok = "n".repeat(255);
+        try (NodeSave save = pk.prepareSave(ok))
+        {
+            save.finish();
+        }
+        assertEquals(List.of(ok), pk.nodeNames());
+        final NameTooLongException ex = assertThrows(NameTooLongException.class, () -> pk.prepareSave("n".repeat(256)));
+        assertEquals(Errno.ENAMETOOLONG, ex.errno());
+        // 128 two-byte characters are 256 UTF-8 bytes: the limit is on bytes, as strlen in the kernel.
+        assertThrows(NameTooLongException.class, () -> pk.prepareSave("é".repeat(128)));
+    }
+
+    @Test
+    void shouldRefuseADuplicateNameWithEexistWhileSavingAndOnceCommitted()
+    {
+        try (NodeSave save = pk.prepareSave("vm0"))
+        {
+            assertEquals(Errno.EEXIST, assertThrows(NodeExistsException.class, () -> pk.prepareSave("vm0")).errno());
+            save.finish();
+        }
+        assertThrows(NodeExistsException.class, () -> pk.prepareSave("vm0"));
+    }
+
+    @Test
+    void shouldReportEnoentForAMissingNodeAndEbusyForOneBeingSaved()
+    {
+        assertEquals(Errno.ENOENT, assertThrows(NoSuchNodeException.class, () -> pk.prepareLoad("nope")).errno());
+        try (NodeSave save = pk.prepareSave("busy"))
+        {
+            assertEquals(Errno.EBUSY, assertThrows(NodeBusyException.class, () -> pk.prepareLoad("busy")).errno());
+            save.finish();
+        }
+        try (NodeLoad load = pk.prepareLoad("busy"))
+        {
+            assertNull(load.prepareLoadObj());
+        }
+    }
+
+    @Test
+    void shouldRejectBadFlagsAndOrdersWithEinval()
+    {
+        assertEquals(Errno.EINVAL, assertThrows(InvalidArgumentException.class, () -> pk.allocFolio(11)).errno());
+        assertThrows(InvalidArgumentException.class, () -> pk.allocFolio(-1));
+        try (NodeSave save = pk.prepareSave("x"))
+        {
+            assertEquals(Errno.EINVAL, assertThrows(InvalidArgumentException.class, save::prepareSaveObj).errno());
+        }
+    }
+
+    @Test
+    void shouldRunOutOfPagesWithEnomemAndGetEveryPageBackOnDiscard()
+    {
+        final NodeSave save = pk.prepareSave("big");
+        final ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES);
+        final OutOfPagesException ex = assertThrows(OutOfPagesException.class, () ->
+        {
+            while (true)
+            {
+                obj.saveFolio(pk.allocFolio(4), 0);
+                obj.write(new byte[4096], 0, 4096);
+            }
+        });
+        assertEquals(Errno.ENOMEM, ex.errno());
+        save.discard();
+        assertEquals(initialCounts, Images.counts(pk.allocator()));
+    }
+
+    @Test
+    void shouldReturnObjectsLifoAndEntriesInOrder()
+    {
+        try (NodeSave save = pk.prepareSave("lifo"))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                try (ObjSave obj = save.prepareSaveObj(DataKind.BYTES))
+                {
+                    obj.write(new byte[] {(byte)i}, 0, 1);
+                }
+            }
+            save.finish();
+        }
+        try (NodeLoad load = pk.prepareLoad("lifo"))
+        {
+            for (int i = 4; i >= 0; i--)
+            {
+                try (ObjLoad obj = load.prepareLoadObj())
+                {
+                    final byte[] one = new byte[1];
+                    assertEquals(1, obj.read(one, 0, 1));
+                    assertEquals(i, one[0]);
+                    assertEquals(-1, obj.read(one, 0, 1));
+                }
+            }
+            assertNull(load.prepareLoadObj());
+        }
+        assertEquals(initialCounts, Images.counts(pk.allocator()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 509, 510, 511, 1021})
+    void shouldSaveAndLoadFoliosByReferenceAcrossLinkBoundaries(final int count)
+    {
+        final long[] pfns = new long[count];
+        final long objPfn;
+        try (NodeSave save = pk.prepareSave("f" + count))
+        {
+            try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES))
+            {
+                obj.write(new byte[] {1}, 0, 1); // so an empty folio stream still makes a loadable object
+                for (int i = 0; i < count; i++)
+                {
+                    final Folio folio = pk.allocFolio(0);
+                    Images.fill(folio, count, i);
+                    obj.saveFolio(folio, i);
+                    pfns[i] = folio.pfn();
+                }
+            }
+            objPfn = pk.mem().page(save.pfn()).getLong(8);
+            save.finish();
+        }
+        // A new link every 510 entries: the kernel's rule, visible in the image.
+        assertEquals((count + LinkDescriptor.ENTRIES_MAX - 1) / LinkDescriptor.ENTRIES_MAX, linkCount(objPfn));
+        final long used = pk.allocator().usedPages();
+        try (NodeLoad load = pk.prepareLoad("f" + count); ObjLoad obj = load.prepareLoadObj())
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final Folio folio = obj.loadFolio();
+                assertEquals(i, folio.index());
+                assertEquals(pfns[i], folio.pfn(), "loaded in place, not copied");
+                assertTrue(Images.matches(folio, count));
+                pk.freeFolio(folio);
+            }
+            assertNull(obj.loadFolio());
+        }
+        assertTrue(pk.allocator().usedPages() < used || count == 0);
+        assertEquals(initialCounts, Images.counts(pk.allocator()));
+    }
+
+    @Test
+    void shouldStartANewLinkAtAnIndexGapAndKeepMixedOrders()
+    {
+        final int[] orders = {0, 3, 1, 9, 0, 2};
+        final long[] indices = {0, 1, 9, 11, 600, 601};
+        final long objPfn;
+        try (NodeSave save = pk.prepareSave("mixed"))
+        {
+            try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS))
+            {
+                for (int i = 0; i < orders.length; i++)
+                {
+                    final Folio folio = pk.allocFolio(orders[i]);
+                    Images.fill(folio, 7, indices[i]);
+                    obj.saveFolio(folio, indices[i]);
+                }
+            }
+            objPfn = pk.mem().page(save.pfn()).getLong(8);
+            save.finish();
+        }
+        // 0,1(order 3 covers 1..8),9(order 1: 9..10),11(order 9) contiguous; 600 is a gap: two links.
+        assertEquals(2, linkCount(objPfn));
+        final long secondLink = pk.mem().page(ObjDescriptor.foliosHeadLinkPfn(pk.mem().page(objPfn))).getLong(0);
+        assertEquals(600, LinkDescriptor.index(pk.mem().page(secondLink)));
+        try (NodeLoad load = pk.prepareLoad("mixed"); ObjLoad obj = load.prepareLoadObj())
+        {
+            for (int i = 0; i < orders.length; i++)
+            {
+                final Folio folio = obj.loadFolio();
+                assertEquals(orders[i], folio.order());
+                assertEquals(indices[i], folio.index());
+                assertTrue(Images.matches(folio, 7));
+                pk.freeFolio(folio);
+            }
+            assertNull(obj.loadFolio());
+        }
+        assertEquals(initialCounts, Images.counts(pk.allocator()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 4095, 4096, 4097, 10 << 20})
+    void shouldRoundTripByteStreamsInOddSizedWritesAndReads(final int length)
+    {
+        final byte[] data = Images.bytes(length, length);
+        final Random random = new Random(length);
+        try (NodeSave save = pk.prepareSave("b"))
+        {
+            try (ObjSave obj = save.prepareSaveObj(DataKind.BYTES))
+            {
+                int done = 0;
+                while (done < length)
+                {
+                    final int chunk = Math.min(length - done, 1 + random.nextInt(9000));
+                    obj.write(data, done, chunk);
+                    done += chunk;
+                }
+                if (length == 0)
+                {
+                    obj.write(data, 0, 0);
+                }
+                assertEquals(length, obj.dataLength());
+            }
+            if (length == 0)
+            {
+                // An object with no data at all cannot be loaded (the kernel's EINVAL): give it a folio.
+                try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS))
+                {
+                    obj.saveFolio(new byte[1], 0);
+                }
+            }
+            save.finish();
+        }
+        try (NodeLoad load = pk.prepareLoad("b"))
+        {
+            if (length == 0)
+            {
+                try (ObjLoad folioObj = load.prepareLoadObj())
+                {
+                    pk.freeFolio(folioObj.loadFolio());
+                }
+                assertThrows(InvalidArgumentException.class, load::prepareLoadObj);
+                return;
+            }
+            try (ObjLoad obj = load.prepareLoadObj())
+            {
+                assertEquals(length, obj.dataLength());
+                final byte[] back = new byte[length];
+                int done = 0;
+                while (done < length)
+                {
+                    final int n = obj.read(back, done, Math.min(length - done, 1 + random.nextInt(7000)));
+                    assertTrue(n > 0);
+                    done += n;
+                }
+                assertEquals(-1, obj.read(new byte[1], 0, 1));
+                assertArrayEquals(data, back);
+            }
+        }
+        finally
+        {
+            assertEquals(initialCounts, Images.counts(pk.allocator()));
+        }
+    }
+
+    @Test
+    void shouldCopyHeapDataAndBannedFoliosIntoFreshPages()
+    {
+        final Folio banned = pk.allocFolio(2);
+        Images.fill(banned, 3, 0);
+        assertTrue(pk.banRegion(banned.pfn(), banned.pfn() + 3));
+        final byte[] heap = Images.bytes(5, 5000);
+        try (NodeSave save = pk.prepareSave("reloc"))
+        {
+            try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS))
+            {
+                obj.saveFolio(heap, 100);
+                obj.saveFolio(banned, 0);
+            }
+            save.finish();
+        }
+        try (NodeLoad load = pk.prepareLoad("reloc"); ObjLoad obj = load.prepareLoadObj())
+        {
+            final Folio first = obj.loadFolio();
+            final Folio second = obj.loadFolio();
+            assertEquals(100, first.index());
+            assertEquals(101, second.index());
+            final byte[] back = new byte[5000];
+            first.buffer().getBytes(0, back, 0, 4096);
+            second.buffer().getBytes(0, back, 4096, 904);
+            assertArrayEquals(heap, back);
+            assertEquals(0, second.buffer().getByte(904), "last page zero-filled");
+            for (int i = 0; i < 4; i++)
+            {
+                final Folio copy = obj.loadFolio();
+                assertEquals(0, copy.order(), "a banned folio is relocated into order-0 pages");
+                assertEquals(i, copy.index());
+                assertTrue(copy.pfn() < banned.pfn() || copy.pfn() > banned.pfn() + 3);
+                assertEquals(Images.mix(3, i * 4096L), copy.buffer().getLong(0));
+                pk.freeFolio(copy);
+            }
+            assertNull(obj.loadFolio());
+            pk.freeFolio(first);
+            pk.freeFolio(second);
+        }
+        pk.freeFolio(banned);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void shouldGiveBackEveryPageOnTruncateAndPartialLoads(final Mode mode)
+    {
+        pk.close();
+        pk = Images.bootFresh(dir.resolve("pkram.mem"), mode);
+        initialCounts = Images.counts(pk.allocator());
+        for (int n = 0; n < 3; n++)
+        {
+            try (NodeSave save = pk.prepareSave("t" + n))
+            {
+                for (int o = 0; o < 3; o++)
+                {
+                    try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES))
+                    {
+                        for (int i = 0; i < 700; i++)
+                        {
+                            obj.saveFolio(pk.allocFolio(i % 3), i * 4L);
+                        }
+                        obj.write(new byte[10_000], 0, 10_000);
+                    }
+                }
+                save.finish();
+            }
+        }
+        // A partial load: some folios and bytes taken, the rest freed by finish.
+        try (NodeLoad load = pk.prepareLoad("t0"); ObjLoad obj = load.prepareLoadObj())
+        {
+            for (int i = 0; i < 600; i++)
+            {
+                pk.freeFolio(obj.loadFolio());
+            }
+            obj.read(new byte[5000], 0, 5000);
+        }
+        assertEquals(2, pk.truncate());
+        assertEquals(List.of(), pk.nodeNames());
+        assertEquals(initialCounts, Images.counts(pk.allocator()));
+    }
+
+    @Test
+    void shouldPreserveAChronicleObjectGraphAndJavaStreams() throws IOException
+    {
+        try (NodeSave save = pk.prepareSave("graph"))
+        {
+            try (ObjSave obj = save.prepareSaveObj(DataKind.BYTES))
+            {
+                obj.writeRecord(new Account("alice", 42, List.of("a", "b")));
+                obj.writeRecord(new Account("bob ☃", -7, List.of()));
+                final DataOutputStream out = new DataOutputStream(obj.outputStream());
+                out.writeUTF("tail");
+                out.writeLong(1234567890123L);
+                out.flush();
+            }
+            save.finish();
+        }
+        try (NodeLoad load = pk.prepareLoad("graph"); ObjLoad obj = load.prepareLoadObj())
+        {
+            assertEquals(new Account("alice", 42, List.of("a", "b")), obj.readRecord(new Account()));
+            assertEquals(new Account("bob ☃", -7, List.of()), obj.readRecord(new Account()));
+            final DataInputStream in = new DataInputStream(obj.inputStream());
+            assertEquals("tail", in.readUTF());
+            assertEquals(1234567890123L, in.readLong());
+            assertNull(obj.readRecord(new Account()));
+        }
+    }
+
+    @Test
+    void shouldSaveAndLoadDifferentNodesFromFourThreadsAtOnce() throws Exception
+    {
+        final int threads = 4;
+        final List<Thread> workers = new ArrayList<>();
+        final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++)
+        {
+            final int id = t;
+            workers.add(new Thread(() ->
+            {
+                try
+                {
+                    for (int round = 0; round < 20; round++)
+                    {
+                        final String name = "w" + id + "-" + round;
+                        final long seed = id * 1000L + round;
+                        final byte[] bytes = Images.bytes(seed, 3000 + round * 17);
+                        try (NodeSave save = pk.prepareSave(name))
+                        {
+                            try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES))
+                            {
+                                for (int i = 0; i < 64; i++)
+                                {
+                                    final Folio folio = pk.allocFolio(i % 2);
+                                    Images.fill(folio, seed, i * 2L);
+                                    obj.saveFolio(folio, i * 2L);
+                                }
+                                obj.write(bytes, 0, bytes.length);
+                            }
+                            save.finish();
+                        }
+                        try (NodeLoad load = pk.prepareLoad(name); ObjLoad obj = load.prepareLoadObj())
+                        {
+                            Folio folio;
+                            int n = 0;
+                            while ((folio = obj.loadFolio()) != null)
+                            {
+                                if (!Images.matches(folio, seed))
+                                {
+                                    throw new AssertionError("checksum mismatch: " + name + " " + folio);
+                                }
+                                n++;
+                            }
+                            final byte[] back = new byte[bytes.length];
+                            assertEquals(bytes.length, obj.read(back, 0, back.length));
+                            assertEquals(Images.crc(bytes), Images.crc(back));
+                            assertEquals(64, n);
+                        }
+                    }
+                }
+                catch (final Throwable ex)
+                {
+                    failures.add(ex);
+                }
+            }));
+        }
+        workers.forEach(Thread::start);
+        for (final Thread worker : workers)
+        {
+            worker.join();
+        }
+        assertEquals(List.of(), failures);
+    }
+
+    private long linkCount(final long objPfn)
+    {
+        long link = ObjDescriptor.foliosHeadLinkPfn(pk.mem().page(objPfn));
+        int n = 0;
+        while (link != Pfn.NULL_PFN)
+        {
+            n++;
+            link = LinkDescriptor.linkPfn(pk.mem().page(link));
+        }
+        return n;
+    }
+
+    /** A small graph: a name, a balance, a list of tags. */
+    static final class Account implements BytesMarshallable
+    {
+        String name;
+        long balance;
+        List<String> tags;
+
+        Account()
+        {
+        }
+
+        Account(final String name, final long balance, final List<String> tags)
+        {
+            this.name = name;
+            this.balance = balance;
+            this.tags = tags;
+        }
+
+        @Override
+        public void writeMarshallable(final BytesOut<?> out)
+        {
+            out.writeUtf8(name);
+            out.writeStopBit(balance);
+            out.writeStopBit(tags.size());
+            for (final String tag : tags)
+            {
+                out.writeUtf8(tag);
+            }
+        }
+
+        @Override
+        public void readMarshallable(final BytesIn<?> in)
+        {
+            name = in.readUtf8();
+            balance = in.readStopBit();
+            final int n = (int)in.readStopBit();
+            final List<String> read = new ArrayList<>();
+            for (int i = 0; i < n; i++)
+            {
+                read.add(in.readUtf8());
+            }
+            tags = read;
+        }
+
+        @Override
+        public boolean equals(final Object o)
+        {
+            return o instanceof Account a && a.name.equals(name) && a.balance == balance && a.tags.equals(tags);
+        }
+
+        @Override
+        public int hashCode()
+        {
+            return name.hashCode();
+        }
+
+        @Override
+        public String toString()
+        {
+            return name + "/" + balance + "/" + tags;
+        }
+    }
+}
