@@ -94,7 +94,8 @@ final class Truncator
                 final long entry = LinkDescriptor.entry(link, i);
                 if (entry == 0)
                 {
-                    break;
+                    // Unused, or consumed by a kernel-faithful load (zeroed to avoid a double free).
+                    continue;
                 }
                 allocator.free(EntryCodec.pfn(entry), EntryCodec.order(entry));
             }

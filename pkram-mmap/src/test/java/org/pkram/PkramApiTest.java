@@ -131,9 +131,18 @@ class PkramApiTest
         final ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES);
         final OutOfPagesException ex = assertThrows(OutOfPagesException.class, () ->
         {
-            while (true)
+            for (long index = 0; ; index += 16)
             {
-                obj.saveFolio(pk.allocFolio(4), 0);
+                final Folio folio = pk.allocFolio(4);
+                try
+                {
+                    obj.saveFolio(folio, index);
+                }
+                catch (final OutOfPagesException noLink)
+                {
+                    pk.freeFolio(folio); // not saved: still the caller's
+                    throw noLink;
+                }
                 obj.write(new byte[4096], 0, 4096);
             }
         });
@@ -376,7 +385,7 @@ class PkramApiTest
                 {
                     try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES))
                     {
-                        for (int i = 0; i < 700; i++)
+                        for (int i = 0; i < 300; i++)
                         {
                             obj.saveFolio(pk.allocFolio(i % 3), i * 4L);
                         }
@@ -389,7 +398,7 @@ class PkramApiTest
         // A partial load: some folios and bytes taken, the rest freed by finish.
         try (NodeLoad load = pk.prepareLoad("t0"); ObjLoad obj = load.prepareLoadObj())
         {
-            for (int i = 0; i < 600; i++)
+            for (int i = 0; i < 200; i++)
             {
                 pk.freeFolio(obj.loadFolio());
             }

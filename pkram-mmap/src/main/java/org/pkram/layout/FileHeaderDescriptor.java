@@ -32,7 +32,10 @@ import org.agrona.concurrent.AtomicBuffer;
  *  |                  Created (ms since the epoch)                 |  24
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |                      Zero to end of page                    ...  32
+ *  |                  Current Super Block PFN                      |  32
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                      Zero to end of page                    ...  40
  * ...                                                              |
  *  +---------------------------------------------------------------+
  * </pre>
@@ -62,7 +65,15 @@ public final class FileHeaderDescriptor
     public static final int CREATED_MILLIS_OFFSET = FILE_SIZE_OFFSET + Long.BYTES;
 
     /** Bytes used in page 0; everything after is zero. */
-    public static final int LENGTH = CREATED_MILLIS_OFFSET + Long.BYTES;
+    /**
+     * Offset of the current super block pfn (u64): the only super block this file may be booted from,
+     * 0 while none is (a fresh boot sets it to 0 before handing out any page, so a stale super block
+     * elsewhere in the file can never be replayed over pages reused since).
+     */
+    public static final int SUPER_BLOCK_PFN_OFFSET = CREATED_MILLIS_OFFSET + Long.BYTES;
+
+    /** Length of the header; the rest of page 0 is zero. */
+    public static final int LENGTH = SUPER_BLOCK_PFN_OFFSET + Long.BYTES;
 
     /**
      * The 8 ASCII bytes "PKRAMMEM" ({@code 50 4B 52 41 4D 4D 45 4D}) read as a little-endian long,
@@ -197,5 +208,27 @@ public final class FileHeaderDescriptor
     public static void createdMillis(final MutableDirectBuffer page, final long millis)
     {
         page.putLong(CREATED_MILLIS_OFFSET, millis, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Reads the current super block pfn.
+     *
+     * @param page a view of page 0.
+     * @return the pfn, 0 for none.
+     */
+    public static long superBlockPfn(final DirectBuffer page)
+    {
+        return page.getLong(SUPER_BLOCK_PFN_OFFSET, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Writes the current super block pfn with release semantics (platform must be little-endian).
+     *
+     * @param page a view of page 0.
+     * @param pfn  the pfn, 0 for none.
+     */
+    public static void superBlockPfnRelease(final AtomicBuffer page, final long pfn)
+    {
+        page.putLongRelease(SUPER_BLOCK_PFN_OFFSET, pfn);
     }
 }

@@ -305,6 +305,18 @@ public final class SuperBlockDescriptor
     }
 
     /**
+     * Writes {@code state} with release semantics: the commit word of a seal (LIVE → SEALED) and of a
+     * boot (→ LIVE or CONSUMED). The platform must be little-endian.
+     *
+     * @param page  a view of the super block page.
+     * @param state one of the {@code STATE_*} values.
+     */
+    public static void stateRelease(final AtomicBuffer page, final int state)
+    {
+        page.putIntRelease(STATE_OFFSET, state);
+    }
+
+    /**
      * Reads {@code file_size}.
      *
      * @param page a view of the super block page.

@@ -32,6 +32,7 @@ class GoldenPageTest
         FileHeaderDescriptor.pageSize(page, Pfn.PAGE_SIZE);
         FileHeaderDescriptor.fileSize(page, 8L << 30);
         FileHeaderDescriptor.createdMillis(page, 1_700_000_000_000L);
+        FileHeaderDescriptor.superBlockPfnRelease(page, 0x1a3);
         FileHeaderDescriptor.magicRelease(page, FileHeaderDescriptor.FILE_MAGIC);
 
         assertPage("file-header.hex");

@@ -96,7 +96,9 @@ class LayoutTest
             FileHeaderDescriptor::formatVersion),
         u32("page_size", 12, (b, v) -> FileHeaderDescriptor.pageSize(b, (int)v), FileHeaderDescriptor::pageSize),
         u64("file_size", 16, FileHeaderDescriptor::fileSize, FileHeaderDescriptor::fileSize),
-        u64("created_millis", 24, FileHeaderDescriptor::createdMillis, FileHeaderDescriptor::createdMillis));
+        u64("created_millis", 24, FileHeaderDescriptor::createdMillis, FileHeaderDescriptor::createdMillis),
+        u64("super_block_pfn", 32, FileHeaderDescriptor::superBlockPfnRelease,
+            FileHeaderDescriptor::superBlockPfn));
 
     // ---- offsets and lengths, as the C structs of the v3 patches lay them out
 
@@ -239,7 +241,8 @@ class LayoutTest
         assertEquals(12, FileHeaderDescriptor.PAGE_SIZE_OFFSET);
         assertEquals(16, FileHeaderDescriptor.FILE_SIZE_OFFSET);
         assertEquals(24, FileHeaderDescriptor.CREATED_MILLIS_OFFSET);
-        assertEquals(32, FileHeaderDescriptor.LENGTH);
+        assertEquals(32, FileHeaderDescriptor.SUPER_BLOCK_PFN_OFFSET);
+        assertEquals(40, FileHeaderDescriptor.LENGTH);
         assertEquals(SuperBlockDescriptor.FORMAT_VERSION, FileHeaderDescriptor.FORMAT_VERSION);
     }
 
