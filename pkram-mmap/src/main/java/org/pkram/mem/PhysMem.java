@@ -56,6 +56,13 @@ public final class PhysMem implements AutoCloseable
     /** The smallest memory file: the header page, a super block and one page to save. */
     public static final long MIN_SIZE = 4L * Pfn.PAGE_SIZE;
 
+    /**
+     * Files attached by this JVM, by file key (device and inode). POSIX record locks belong to the
+     * process, and closing any descriptor of a file drops them all; so a second attach in the same JVM
+     * must be refused before it opens a descriptor, or its failure would unlock the first.
+     */
+    private static final Set<Object> ATTACHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private static final Set<PosixFilePermission> OWNER_RW =
         EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
@@ -68,6 +75,7 @@ public final class PhysMem implements AutoCloseable
     private final long size;
     private final boolean readOnly;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private Object fileKey;
 
     private PhysMem(
         final Path path,
@@ -128,14 +136,22 @@ public final class PhysMem implements AutoCloseable
             throw new PkramIOException("cannot create memory file: path=" + path + ", cause=" + ex, ex);
         }
         PhysMem mem = null;
+        Object key = null;
         try
         {
             // umask may have narrowed nothing here, but make the mode exact whatever it was.
             Files.setPosixFilePermissions(path, OWNER_RW);
+            final Object fileKey = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            if (!ATTACHED.add(fileKey))
+            {
+                throw new MemoryFileBusyException("memory file is already attached in this process: path=" + path);
+            }
+            key = fileKey;
             final FileLock lock = lockExclusive(channel, path);
             // Sparse: setLength allocates nothing on tmpfs or ext4.
             channel.write(java.nio.ByteBuffer.allocate(1), size - 1);
             mem = map(path, channel, lock, false);
+            mem.fileKey = key;
             if (populate)
             {
                 mem.populate(true);
@@ -152,11 +168,13 @@ public final class PhysMem implements AutoCloseable
         catch (final IOException ex)
         {
             cleanupFailedCreate(path, channel, mem, ex);
+            forget(key);
             throw new PkramIOException("cannot create memory file: path=" + path + ", cause=" + ex, ex);
         }
         catch (final RuntimeException ex)
         {
             cleanupFailedCreate(path, channel, mem, ex);
+            forget(key);
             throw ex;
         }
     }
@@ -194,7 +212,11 @@ public final class PhysMem implements AutoCloseable
     private static PhysMem open(final Path path, final boolean readOnly)
     {
         JvmFlags.check();
-        checkOwnership(path);
+        final Object key = checkOwnership(path);
+        if (!ATTACHED.add(key))
+        {
+            throw new MemoryFileBusyException("memory file is already attached in this process: path=" + path);
+        }
         final FileChannel channel;
         try
         {
@@ -204,10 +226,12 @@ public final class PhysMem implements AutoCloseable
         }
         catch (final NoSuchFileException ex)
         {
+            ATTACHED.remove(key);
             throw new PkramException(Errno.ENOENT, "no such memory file: path=" + path);
         }
         catch (final IOException ex)
         {
+            ATTACHED.remove(key);
             throw new PkramIOException("cannot open memory file: path=" + path + ", cause=" + ex, ex);
         }
         PhysMem mem = null;
@@ -223,17 +247,20 @@ public final class PhysMem implements AutoCloseable
             // Map only whole pages that exist: a mapping past EOF would SIGBUS on first touch.
             final long mapped = actual & ~((long)Pfn.PAGE_SIZE - 1);
             mem = map(path, channel, lock, readOnly, mapped);
+            mem.fileKey = key;
             mem.checkHeader(actual);
             return mem;
         }
         catch (final IOException ex)
         {
             closeQuietly(mem, channel, ex);
+            ATTACHED.remove(key);
             throw new PkramIOException("cannot map memory file: path=" + path + ", cause=" + ex, ex);
         }
         catch (final RuntimeException ex)
         {
             closeQuietly(mem, channel, ex);
+            ATTACHED.remove(key);
             throw ex;
         }
     }
@@ -327,7 +354,7 @@ public final class PhysMem implements AutoCloseable
         }
     }
 
-    private static void checkOwnership(final Path path)
+    private static Object checkOwnership(final Path path)
     {
         final PosixFileAttributes attributes;
         final int uid;
@@ -362,6 +389,7 @@ public final class PhysMem implements AutoCloseable
             throw new UnsafeMemoryFileException("memory file is writable by group or others: path=" + path +
                 ", mode=" + PosixFilePermissions.toString(permissions) + " (chmod 600 it)");
         }
+        return attributes.fileKey();
     }
 
     private static void checkSpace(final Path path, final long size)
@@ -383,6 +411,14 @@ public final class PhysMem implements AutoCloseable
         catch (final IOException ex)
         {
             throw new PkramIOException("cannot stat file system: dir=" + dir + ", cause=" + ex, ex);
+        }
+    }
+
+    private static void forget(final Object key)
+    {
+        if (key != null)
+        {
+            ATTACHED.remove(key);
         }
     }
 
@@ -596,6 +632,10 @@ public final class PhysMem implements AutoCloseable
         {
             lock.release();
             channel.close();
+            if (fileKey != null)
+            {
+                ATTACHED.remove(fileKey);
+            }
         }
         catch (final IOException ex)
         {
