@@ -1,0 +1,262 @@
+package org.pkram;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.pkram.boot.ImageScanner;
+import org.pkram.boot.PageBitmap;
+import org.pkram.boot.PfnFile;
+import org.pkram.boot.ScanResult;
+import org.pkram.error.CorruptImageException;
+import org.pkram.error.Errno;
+import org.pkram.error.InvalidSuperBlockException;
+import org.pkram.layout.NodeDescriptor;
+import org.pkram.layout.Pfn;
+import org.pkram.layout.RegionListDescriptor;
+import org.pkram.layout.SuperBlockDescriptor;
+import org.pkram.mem.PhysMem;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RebootBootTest
+{
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void shouldGetEveryNodeBackInPlaceAfterAnOrderlyReboot(final Mode mode)
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final long pfn;
+        try (Pkram pk = Images.bootFresh(file, mode))
+        {
+            for (int n = 0; n < 3; n++)
+            {
+                NodeContent.save(pk, "n" + n, n, 4);
+            }
+            pfn = pk.superBlockPfn();
+        }
+        assertEquals(pfn, PfnFile.read(PfnFile.of(file)).getAsLong(), "pfn file exports the super block");
+        try (Pkram pk = Images.boot(file, pfn, mode))
+        {
+            assertEquals(pfn, pk.superBlockPfn(), "an inherited super block page is reused");
+            assertEquals(List.of("n0", "n1", "n2"), pk.nodeNames().stream().sorted().toList());
+            for (int n = 0; n < 3; n++)
+            {
+                assertNull(NodeContent.loadAndVerify(pk, "n" + n, n));
+            }
+        }
+    }
+
+    @Test
+    void shouldBuildARegionsListThatEqualsTheWalkAndFreeItAtBoot()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final long pfn;
+        try (Pkram pk = Images.bootFresh(file, Mode.CRASH_SAFE))
+        {
+            NodeContent.save(pk, "a", 1, 8);
+            NodeContent.save(pk, "b", 2, 3);
+            pfn = pk.superBlockPfn();
+        }
+        final long listPages;
+        try (PhysMem mem = PhysMem.openReadOnly(file))
+        {
+            final ScanResult scan = ImageScanner.scan(mem, pfn);
+            final UnsafeBuffer sb = mem.page(pfn);
+            assertEquals(SuperBlockDescriptor.STATE_SEALED, SuperBlockDescriptor.state(sb));
+            // The regions list, read on its own, gives exactly the walk's set.
+            final PageBitmap fromRegions = new PageBitmap(mem.pfnCount());
+            long page = SuperBlockDescriptor.regionListPfn(sb);
+            long remaining = SuperBlockDescriptor.nrRegions(sb);
+            long lastEnd = -1;
+            long lastPopulated = 0;
+            while (page != 0 && remaining > 0)
+            {
+                final UnsafeBuffer list = mem.page(page);
+                for (int i = 0; i < RegionListDescriptor.REGIONS_MAX && remaining > 0; i++, remaining--)
+                {
+                    final long base = RegionListDescriptor.regionBase(list, i);
+                    final long size = RegionListDescriptor.regionSize(list, i);
+                    assertTrue(base > lastEnd, "ascending and maximal (never adjacent)");
+                    lastEnd = base + size;
+                    for (long p = Pfn.fromAddr(base); p < Pfn.fromAddr(base + size); p++)
+                    {
+                        fromRegions.set(p);
+                    }
+                    lastPopulated = page;
+                }
+                page = RegionListDescriptor.nextPfn(list);
+            }
+            assertEquals(lastPopulated, RegionListDescriptor.prevPfn(mem.page(SuperBlockDescriptor.regionListPfn(sb))));
+            assertEquals(scan.pages(), fromRegions);
+            assertTrue(fromRegions.get(pfn), "the super block page is preserved");
+            for (final long listPfn : scan.regionListPfns())
+            {
+                assertTrue(fromRegions.get(listPfn), "the list pages cover themselves");
+            }
+            listPages = scan.regionListPfns().length;
+            assertEquals(scan.pages().cardinality(), SuperBlockDescriptor.preservedPages(sb));
+        }
+        try (Pkram pk = Images.boot(file, pfn, Mode.CRASH_SAFE))
+        {
+            final long preserved;
+            try (PhysMem ignored = null)
+            {
+                preserved = pk.allocator().reservedPages();
+            }
+            // pkram_cleanup: the list pages went back to the allocator at boot.
+            assertTrue(listPages >= 1);
+            assertEquals(SuperBlockDescriptor.STATE_LIVE, SuperBlockDescriptor.state(pk.mem().page(pfn)));
+            assertEquals(0, SuperBlockDescriptor.regionListPfn(pk.mem().page(pfn)));
+            assertTrue(preserved > 0);
+        }
+    }
+
+    @Test
+    void shouldLeaveTheSuperBlockAllZeroWhenNothingIsPreserved() throws Exception
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final long pfn;
+        try (Pkram pk = Images.bootFresh(file, Mode.CRASH_SAFE))
+        {
+            NodeContent.save(pk, "gone", 1, 1);
+            assertNull(NodeContent.loadAndVerify(pk, "gone", 1));
+            pfn = pk.superBlockPfn();
+        }
+        try (PhysMem mem = PhysMem.openReadOnly(file))
+        {
+            final UnsafeBuffer sb = mem.page(pfn);
+            for (int i = 0; i < Pfn.PAGE_SIZE; i += 8)
+            {
+                assertEquals(0, sb.getLong(i), "byte " + i);
+            }
+        }
+        try (Pkram pk = Images.boot(file, pfn, Mode.CRASH_SAFE))
+        {
+            assertEquals(List.of(), pk.nodeNames());
+        }
+    }
+
+    @Test
+    void shouldRefuseToBootAKernelFaithfulImageTwiceWithoutAReboot() throws Exception
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final long pfn;
+        try (Pkram pk = Images.bootFresh(file, Mode.KERNEL_FAITHFUL))
+        {
+            NodeContent.save(pk, "k", 1, 1);
+            pfn = pk.superBlockPfn();
+        }
+        final Pkram first = Images.boot(file, pfn, Mode.KERNEL_FAITHFUL);
+        // The process "dies" here: no reboot. Simulate by unmapping without rebooting.
+        first.mem().close();
+        final String before = sha256(file);
+        final InvalidSuperBlockException ex = assertThrows(InvalidSuperBlockException.class,
+            () -> Images.boot(file, pfn, Mode.KERNEL_FAITHFUL));
+        assertEquals(Errno.EINVAL, ex.errno());
+        assertTrue(ex.getMessage().contains("consumed by boot generation 2"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("no orderly reboot"), ex.getMessage());
+        assertEquals(before, sha256(file), "a refused boot changes no byte");
+    }
+
+    @Test
+    void shouldRefuseAStaleSuperBlockAfterAFreshBoot() throws Exception
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final long old;
+        try (Pkram pk = Images.bootFresh(file, Mode.CRASH_SAFE))
+        {
+            NodeContent.save(pk, "s", 1, 1);
+            old = pk.superBlockPfn();
+        }
+        try (Pkram pk = Images.bootFresh(file, Mode.CRASH_SAFE))
+        {
+            NodeContent.save(pk, "t", 2, 1);
+            assertTrue(pk.superBlockPfn() != old || pk.nodeNames().equals(List.of("t")));
+        }
+        if (PfnFile.read(PfnFile.of(file)).getAsLong() != old)
+        {
+            final String before = sha256(file);
+            final InvalidSuperBlockException ex = assertThrows(InvalidSuperBlockException.class,
+                () -> Images.boot(file, old, Mode.CRASH_SAFE));
+            assertTrue(ex.getMessage().contains("stale"), ex.getMessage());
+            assertEquals(before, sha256(file));
+        }
+    }
+
+    @Test
+    void shouldFailClosedOnACorruptImageAndDropItOnlyWhenAsked() throws Exception
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final long pfn;
+        final long nodePfn;
+        try (Pkram pk = Images.bootFresh(file, Mode.CRASH_SAFE))
+        {
+            NodeContent.save(pk, "c", 1, 1);
+            pfn = pk.superBlockPfn();
+            nodePfn = SuperBlockDescriptor.nodePfn(pk.mem().page(pfn));
+        }
+        try (PhysMem mem = PhysMem.open(file))
+        {
+            // A cycle: the node's obj list points back at the node page.
+            NodeDescriptor.objPfn(mem.page(nodePfn), nodePfn);
+        }
+        final String before = sha256(file);
+        final CorruptImageException ex = assertThrows(CorruptImageException.class,
+            () -> Images.boot(file, pfn, Mode.CRASH_SAFE));
+        assertEquals(Errno.EUCLEAN, ex.errno());
+        assertTrue(ex.getMessage().contains("referenced twice"), ex.getMessage());
+        assertEquals(before, sha256(file));
+        try (Pkram pk = Pkram.boot(PkramOptions.of(file).superBlockPfn(pfn).dropInvalid(true).shutdownHook(false)))
+        {
+            assertEquals(List.of(), pk.nodeNames());
+            assertTrue(pk.bootMessages().get(0).startsWith("dropped the preserved image: EUCLEAN"));
+        }
+    }
+
+    @Test
+    void shouldRefuseAPfnOutsideTheFileAndABadMagic() throws Exception
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        assertThrows(InvalidSuperBlockException.class, () -> Images.boot(file, 1L << 40, Mode.CRASH_SAFE));
+        final String before = sha256(file);
+        assertThrows(InvalidSuperBlockException.class, () -> Images.boot(file, 3, Mode.CRASH_SAFE));
+        assertEquals(before, sha256(file));
+        try (PhysMem mem = PhysMem.open(file))
+        {
+            assertThrows(InvalidSuperBlockException.class, () -> ImageScanner.scan(mem, mem.pfnCount()));
+            mem.page(7).putInt(0, 0x12345678);
+            final InvalidSuperBlockException ex = assertThrows(InvalidSuperBlockException.class,
+                () -> ImageScanner.scan(mem, 7));
+            assertTrue(ex.getMessage().contains("bad magic"), ex.getMessage());
+        }
+    }
+
+    static String sha256(final Path file) throws Exception
+    {
+        final MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(file))
+        {
+            final byte[] buffer = new byte[1 << 20];
+            int n;
+            while ((n = in.read(buffer)) > 0)
+            {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+}
