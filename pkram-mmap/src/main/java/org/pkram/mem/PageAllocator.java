@@ -356,6 +356,8 @@ public final class PageAllocator
     }
 
     /**
+     * Whether a page is taken.
+     *
      * @param pfn a page, {@code 0 <= pfn < totalPfns}.
      * @return true when the page is allocated or reserved; always true for pfn 0.
      * @throws IllegalArgumentException when the pfn is out of range.
@@ -367,6 +369,8 @@ public final class PageAllocator
     }
 
     /**
+     * Whether a page is reserved.
+     *
      * @param pfn a page, {@code 0 <= pfn < totalPfns}.
      * @return true when the page was claimed by {@link #reserve(long, int)} and not freed since.
      * @throws IllegalArgumentException when the pfn is out of range.
@@ -454,6 +458,8 @@ public final class PageAllocator
     }
 
     /**
+     * Whether a folio overlaps a banned range: a binary search of the banned array.
+     *
      * @param pfn   first pfn of a folio.
      * @param order the folio's order.
      * @return true when any page of {@code [pfn, pfn + 2^order - 1]} lies in a banned range.
@@ -468,6 +474,8 @@ public final class PageAllocator
     }
 
     /**
+     * The banned ranges, as {@link #banRegion(long, long)} merged them.
+     *
      * @return a copy of the banned ranges: pairs {@code start, end} (inclusive), ascending.
      */
     public long[] bannedRegions()
@@ -476,6 +484,8 @@ public final class PageAllocator
     }
 
     /**
+     * Size of the managed memory.
+     *
      * @return pages the allocator manages: {@code totalPfns - 1}, pfn 0 excluded.
      */
     public long totalPages()
@@ -484,6 +494,8 @@ public final class PageAllocator
     }
 
     /**
+     * Pages in use by allocations.
+     *
      * @return pages handed out by {@link #alloc(int)} or {@link #tryAlloc(int)} and not freed.
      */
     public long usedPages()
@@ -492,6 +504,8 @@ public final class PageAllocator
     }
 
     /**
+     * Pages reserved at boot.
+     *
      * @return pages claimed by {@link #reserve(long, int)} and not freed.
      */
     public long reservedPages()
@@ -518,6 +532,8 @@ public final class PageAllocator
     }
 
     /**
+     * Pages still available to allocation, in folios of any order.
+     *
      * @return {@code totalPages() - usedPages() - reservedPages() - bannedPages()}: pages an
      * allocation may still get.
      */
@@ -527,6 +543,8 @@ public final class PageAllocator
     }
 
     /**
+     * Memory footprint check for tests.
+     *
      * @return bytes of one bitmap (taken or reserved), to check that memory stays one bit per pfn.
      */
     int bitmapBytes()
