@@ -260,6 +260,8 @@ public final class Pkram implements AutoCloseable
             // Kernel-faithful: the image may be booted once; the chain is rewritten at reboot.
             SuperBlockDescriptor.generation(sb, generation);
             SuperBlockDescriptor.stateRelease(sb, SuperBlockDescriptor.STATE_CONSUMED);
+            // A reader that knows only the kernel struct must refuse it too.
+            SuperBlockDescriptor.magicRelease(sb, 0);
         }
         if (inherited)
         {

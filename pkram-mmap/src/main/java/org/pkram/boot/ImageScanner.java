@@ -113,6 +113,13 @@ public final class ImageScanner
             return result(sbPfn, SuperBlockDescriptor.STATE_NONE, 0, 0);
         }
         final int magic = SuperBlockDescriptor.magic(view);
+        if (SuperBlockDescriptor.formatVersion(view) == SuperBlockDescriptor.FORMAT_VERSION &&
+            SuperBlockDescriptor.state(view) == SuperBlockDescriptor.STATE_CONSUMED)
+        {
+            throw new InvalidSuperBlockException("invalid super block: consumed by boot generation " +
+                SuperBlockDescriptor.generation(view) + " in kernel-faithful mode, with no orderly reboot since " +
+                "(only an orderly reboot preserves in that mode)");
+        }
         if (magic != SuperBlockDescriptor.PKRAM_MAGIC)
         {
             throw new InvalidSuperBlockException("invalid super block: bad magic: pfn=0x" + Long.toHexString(sbPfn) +
