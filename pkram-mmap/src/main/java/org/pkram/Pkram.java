@@ -175,6 +175,7 @@ public final class Pkram implements AutoCloseable
             // A fresh super block. First make the file record "no image", so that if this boot dies
             // half way, no older super block can be booted over pages this one hands out.
             FileHeaderDescriptor.superBlockPfnRelease(header, Pfn.NULL_PFN);
+            FaultPoints.reach(FaultPoints.BOOT_FRESH_HEADER_CLEARED);
             sbPfn = allocator.alloc(0);
             generation = 1;
         }
@@ -247,6 +248,7 @@ public final class Pkram implements AutoCloseable
             SuperBlockDescriptor.fileSize(sb, mem.size());
             SuperBlockDescriptor.generation(sb, generation);
             SuperBlockDescriptor.stateRelease(sb, SuperBlockDescriptor.STATE_LIVE);
+            FaultPoints.reach(FaultPoints.BOOT_LIVE);
             SuperBlockDescriptor.regionListPfn(sb, Pfn.NULL_PFN);
             SuperBlockDescriptor.nrRegions(sb, 0);
             SuperBlockDescriptor.preservedPages(sb, 0);
@@ -305,6 +307,7 @@ public final class Pkram implements AutoCloseable
         {
             mem.force(sbPfn, 1);
         }
+        FaultPoints.reach(FaultPoints.BOOT_DONE);
     }
 
     private void installShutdownHook()
@@ -437,6 +440,7 @@ public final class Pkram implements AutoCloseable
                 {
                     list.remove(record.name);
                     unchain(record);
+                    FaultPoints.reach(FaultPoints.TRUNCATE_UNLINKED);
                     disposed.add(record);
                 }
             }
@@ -591,6 +595,7 @@ public final class Pkram implements AutoCloseable
             }
             final long nodeHead = linkNodesForReboot();
             writeSuperBlock(nodeHead);
+            FaultPoints.reach(FaultPoints.REBOOT_SEALED);
             PfnFile.write(pfnFile, sbPfn);
             closed = true;
         }
@@ -640,6 +645,7 @@ public final class Pkram implements AutoCloseable
         }
         final ScanResult preserved = ImageScanner.collect(mem, sbPfn, nodeHead);
         final RegionsList.Built regions = RegionsList.build(mem, preserved.pages(), this::allocMetaPage);
+        FaultPoints.reach(FaultPoints.REBOOT_REGIONS_BUILT);
         if (mode == Mode.CRASH_SAFE)
         {
             SuperBlockDescriptor.regionListPfn(sb, regions.headPfn());
@@ -830,12 +836,15 @@ public final class Pkram implements AutoCloseable
         try
         {
             checkBooted();
+            FaultPoints.reach(FaultPoints.SAVE_BEFORE_COMMIT);
             if (mode == Mode.CRASH_SAFE)
             {
                 NodeDescriptor.nodePfn(node, chainHead == null ? Pfn.NULL_PFN : chainHead.pfn);
                 NodeDescriptor.flagsRelease(node, 0);
+                FaultPoints.reach(FaultPoints.SAVE_FLAGS_CLEARED);
                 forceIfDurable();
                 SuperBlockDescriptor.nodePfnRelease(sb, record.pfn);
+                FaultPoints.reach(FaultPoints.SAVE_COMMITTED);
                 if (durable)
                 {
                     mem.force(sbPfn, 1);
@@ -885,7 +894,9 @@ public final class Pkram implements AutoCloseable
         try
         {
             loading.remove(record.name);
+            FaultPoints.reach(FaultPoints.LOAD_BEFORE_UNLINK);
             unchain(record);
+            FaultPoints.reach(FaultPoints.LOAD_UNLINKED);
             openHandles.decrementAndGet();
         }
         finally
