@@ -96,10 +96,8 @@ public final class Pkram implements AutoCloseable
      */
     public static void format(final Path memoryFile, final long size, final boolean populate)
     {
-        try (PhysMem ignored = PhysMem.create(memoryFile, size, populate))
-        {
-            // The header is written; nothing is preserved, so there is no super block yet.
-        }
+        // The header is written; nothing is preserved, so there is no super block yet.
+        PhysMem.create(memoryFile, size, populate).close();
     }
 
     /**

@@ -64,7 +64,6 @@ public final class FileHeaderDescriptor
     /** Offset of the u64 time of formatting, milliseconds since the Unix epoch. */
     public static final int CREATED_MILLIS_OFFSET = FILE_SIZE_OFFSET + Long.BYTES;
 
-    /** Bytes used in page 0; everything after is zero. */
     /**
      * Offset of the current super block pfn (u64): the only super block this file may be booted from,
      * 0 while none is (a fresh boot sets it to 0 before handing out any page, so a stale super block
@@ -72,7 +71,7 @@ public final class FileHeaderDescriptor
      */
     public static final int SUPER_BLOCK_PFN_OFFSET = CREATED_MILLIS_OFFSET + Long.BYTES;
 
-    /** Length of the header; the rest of page 0 is zero. */
+    /** Bytes used in page 0; everything after is zero. */
     public static final int LENGTH = SUPER_BLOCK_PFN_OFFSET + Long.BYTES;
 
     /**

@@ -17,6 +17,7 @@ import java.lang.invoke.VarHandle;
  * <p>
  * Thread safe: the handles are immutable, errno is captured per call.
  */
+@SuppressWarnings("restricted") // native access is granted by --enable-native-access (see JvmFlags)
 final class Native
 {
     /** {@code MADV_POPULATE_READ} (Linux 5.14+): fault the pages in readable. */
