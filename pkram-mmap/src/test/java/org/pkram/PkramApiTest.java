@@ -501,6 +501,44 @@ class PkramApiTest
         assertEquals(List.of(), failures);
     }
 
+    @Test
+    void shouldZeroConsumedEntriesAndFreeExhaustedLinksInKernelFaithfulMode()
+    {
+        pk.close();
+        pk = Images.bootFresh(dir.resolve("pkram.mem"), Mode.KERNEL_FAITHFUL);
+        initialCounts = Images.counts(pk.allocator());
+        final long objPfn;
+        try (NodeSave save = pk.prepareSave("consume"))
+        {
+            try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS))
+            {
+                for (int i = 0; i < LinkDescriptor.ENTRIES_MAX + 2; i++)
+                {
+                    obj.saveFolio(pk.allocFolio(0), i);
+                }
+            }
+            objPfn = pk.mem().page(save.pfn()).getLong(8);
+            save.finish();
+        }
+        final long firstLink = ObjDescriptor.foliosHeadLinkPfn(pk.mem().page(objPfn));
+        final long secondLink = LinkDescriptor.linkPfn(pk.mem().page(firstLink));
+        try (NodeLoad load = pk.prepareLoad("consume"); ObjLoad obj = load.prepareLoadObj())
+        {
+            pk.freeFolio(obj.loadFolio());
+            assertEquals(0, LinkDescriptor.entry(pk.mem().page(firstLink), 0), "a consumed entry is zeroed");
+            assertTrue(LinkDescriptor.entry(pk.mem().page(firstLink), 1) != 0);
+            for (int i = 1; i <= LinkDescriptor.ENTRIES_MAX; i++)
+            {
+                pk.freeFolio(obj.loadFolio());
+            }
+            // Entry 510 came from the second link: the first was exhausted and freed, the head advanced.
+            assertTrue(!pk.allocator().isTaken(firstLink), "an exhausted link page is freed");
+            assertEquals(secondLink, ObjDescriptor.foliosHeadLinkPfn(pk.mem().page(objPfn)));
+            assertEquals(0, LinkDescriptor.entry(pk.mem().page(secondLink), 0));
+        }
+        assertEquals(initialCounts, Images.counts(pk.allocator()));
+    }
+
     private long linkCount(final long objPfn)
     {
         long link = ObjDescriptor.foliosHeadLinkPfn(pk.mem().page(objPfn));
