@@ -33,12 +33,12 @@ import org.pkram.mem.PageAllocator;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {
-    BenchFlags.ADD_EXPORTS_MISC,
-    BenchFlags.ADD_OPENS_REFLECT,
-    BenchFlags.ADD_EXPORTS_NIO_CH,
-    BenchFlags.ADD_EXPORTS_REF,
-    BenchFlags.ALLOW_UNSAFE_MEMORY_ACCESS,
-    BenchFlags.ENABLE_NATIVE_ACCESS})
+    BenchFlags.AGRONA,
+    BenchFlags.REFLECT,
+    BenchFlags.NIO,
+    BenchFlags.REF,
+    BenchFlags.UNSAFE,
+    BenchFlags.NATIVE})
 @State(Scope.Benchmark)
 public class AllocatorBenchmark
 {
