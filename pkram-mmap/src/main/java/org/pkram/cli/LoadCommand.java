@@ -175,6 +175,11 @@ final class LoadCommand implements Command
                         ", name=" + attributes.name);
                 }
                 final Path target = dir.resolve(attributes.name);
+                if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS))
+                {
+                    throw new PkramException(Errno.EEXIST, "a directory has the file's name, nothing was loaded: " +
+                        "path=" + target);
+                }
                 if (!force && Files.exists(target, LinkOption.NOFOLLOW_LINKS))
                 {
                     throw new PkramException(Errno.EEXIST, "file exists, nothing was loaded (--force replaces it): " +

@@ -129,6 +129,16 @@ class PkramCliTest
 
         // Loading consumed the node.
         assertEquals("", pkram(mem, "ls").out());
+        final Path again1 = file(src.resolve("again"), 10, "rw-r--r--", 0);
+        assertEquals(0, pkram(mem, "save", "again", again1.toString(), one.toString()).status());
+        assertOneLineError(pkram(mem, "load", "again", "--into", out.toString()), 1,
+            "pkram: load: EEXIST: file exists, nothing was loaded (--force replaces it): path=" + out.resolve("one byte"));
+        assertTrue(pkram(mem, "ls").out().contains("\nagain "), "a refused load consumes nothing");
+        assertFalse(Files.exists(out.resolve("again")), "a refused load writes nothing");
+        final Launcher.Result forced = pkram(mem, "load", "again", "--into", out.toString(), "--force");
+        assertEquals(0, forced.status(), forced::toString);
+        assertEquals(sha256(again1), sha256(out.resolve("again")));
+        assertEquals("", pkram(mem, "ls").out());
         final Launcher.Result again = pkram(mem, "load", "files", "--into", out.toString());
         assertOneLineError(again, 1, "pkram: load: ENOENT: no such node: name=files");
     }
