@@ -1,0 +1,91 @@
+package org.pkram.cli;
+
+import org.pkram.Pkram;
+import org.pkram.PkramOptions;
+import org.pkram.boot.BootParams;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * What every command gets: the memory file, the {@code --pkram} boot parameter, the output streams.
+ *
+ * @param memoryFile  the memory file ("physical RAM").
+ * @param explicitPfn the {@code --pkram} value as given, or null.
+ * @param verbose     print more, and stack traces on errors.
+ * @param out         standard output.
+ * @param err         standard error.
+ */
+record CliContext(Path memoryFile, String explicitPfn, boolean verbose, PrintStream out, PrintStream err)
+{
+    /** The environment variable naming the memory file when {@code --mem} is not given. */
+    static final String MEM_ENV = "PKRAM_MEM";
+
+    /** The memory file's name in the default directory. */
+    static final String DEFAULT_NAME = "pkram.mem";
+
+    /**
+     * The memory file: {@code --mem}, else {@code $PKRAM_MEM}, else {@code /dev/shm/pkram.mem}, else
+     * {@code pkram.mem} in {@code java.io.tmpdir} on a machine without {@code /dev/shm}.
+     *
+     * @param option the {@code --mem} value, or null.
+     * @param env    the environment.
+     * @return the path.
+     */
+    static Path memoryFile(final String option, final Map<String, String> env)
+    {
+        if (option != null && !option.isEmpty())
+        {
+            return Path.of(option);
+        }
+        final String fromEnv = env.get(MEM_ENV);
+        if (fromEnv != null && !fromEnv.isEmpty())
+        {
+            return Path.of(fromEnv);
+        }
+        return ramDirectory().resolve(DEFAULT_NAME);
+    }
+
+    /**
+     * @return {@code /dev/shm} when it exists (tmpfs: RAM that outlives a process), else the temp directory.
+     */
+    static Path ramDirectory()
+    {
+        final Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /**
+     * The boot parameter: {@code --pkram}, {@code -Dpkram}, {@code $PKRAM}, then the pfn file.
+     *
+     * @return the super block pfn, or empty when there is none.
+     */
+    OptionalLong resolvePfn()
+    {
+        return BootParams.resolve(explicitPfn, memoryFile);
+    }
+
+    /**
+     * Boot the memory file with the resolved boot parameter (fresh when there is none). The CLI reboots
+     * explicitly (close), so no shutdown hook is installed.
+     *
+     * @return the booted instance; close it to reboot.
+     */
+    Pkram boot()
+    {
+        final long pfn = resolvePfn().orElse(0);
+        return Pkram.boot(PkramOptions.of(memoryFile).superBlockPfn(pfn).shutdownHook(false));
+    }
+
+    /**
+     * @return true when standard output is a terminal, so progress may be shown.
+     */
+    static boolean onTerminal()
+    {
+        final java.io.Console console = System.console();
+        return console != null && console.isTerminal();
+    }
+}

@@ -1,0 +1,226 @@
+package org.pkram.cli;
+
+import org.pkram.DataKind;
+import org.pkram.Folio;
+import org.pkram.NodeSave;
+import org.pkram.ObjSave;
+import org.pkram.Pkram;
+import org.pkram.error.Errno;
+import org.pkram.error.OutOfPagesException;
+import org.pkram.error.PkramException;
+import org.pkram.layout.Pfn;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code pkram save NODE FILE...}: each file becomes one object of a new node. Its content is a folio
+ * stream (the mapping index of a page is its page number in the file; the last page is zero-filled),
+ * read from the file straight into pkram folios and saved by reference; its {@link FileAttributes} are
+ * the object's byte stream. Aligned runs use folios up to order {@value #MAX_ORDER}.
+ */
+final class SaveCommand implements Command
+{
+    /** Largest folio used for a file's content: 2 MiB, a huge page. */
+    static final int MAX_ORDER = 9;
+
+    @Override
+    public String name()
+    {
+        return "save";
+    }
+
+    @Override
+    public String synopsis()
+    {
+        return "save NODE FILE...";
+    }
+
+    @Override
+    public String summary()
+    {
+        return "save files as a new node";
+    }
+
+    @Override
+    public String help()
+    {
+        return """
+            Save regular files as a new node: each FILE one object (its content as folios, its name, length,
+            mode and modification time as a record). The node is committed, then the image rebooted.
+            Errors: EEXIST a node of that name exists; ENOMEM the memory file is full; ENOENT no such file;
+            EINVAL a directory or other non-regular file, or two files with the same name.
+            """;
+    }
+
+    @Override
+    public int run(final CliContext context, final Args args) throws Exception
+    {
+        args.expectOperands(2, Integer.MAX_VALUE, "NODE and FILE...");
+        final String nodeName = args.operands().get(0);
+        final List<Path> files = new ArrayList<>();
+        for (final String name : args.operands().subList(1, args.operands().size()))
+        {
+            files.add(Path.of(name));
+        }
+        final List<FileAttributes> attributes = attributesOf(files);
+        long pages = 0;
+        long bytes = 0;
+        try (Pkram pk = context.boot(); NodeSave node = pk.prepareSave(nodeName))
+        {
+            for (int i = 0; i < files.size(); i++)
+            {
+                pages += saveFile(context, pk, node, files.get(i), attributes.get(i));
+                bytes += attributes.get(i).length;
+            }
+            node.finish();
+        }
+        context.out().println("saved node " + nodeName + ": " + Sizes.plural(files.size(), "file") + ", " +
+            bytes + " bytes in " + Sizes.pages(pages));
+        return PkramCli.EXIT_OK;
+    }
+
+    /**
+     * Check every file before anything is booted, so a bad argument costs nothing.
+     */
+    private static List<FileAttributes> attributesOf(final List<Path> files) throws IOException
+    {
+        final List<FileAttributes> all = new ArrayList<>();
+        final Set<String> names = new HashSet<>();
+        for (final Path file : files)
+        {
+            final BasicFileAttributes basic;
+            try
+            {
+                basic = Files.readAttributes(file, BasicFileAttributes.class);
+            }
+            catch (final NoSuchFileException ex)
+            {
+                throw new PkramException(Errno.ENOENT, "no such file: path=" + file);
+            }
+            if (!basic.isRegularFile())
+            {
+                throw new PkramException(Errno.EINVAL, (basic.isDirectory() ? "is a directory" : "not a regular file") +
+                    ", only regular files can be saved: path=" + file);
+            }
+            if (!Files.isReadable(file))
+            {
+                throw new PkramException(Errno.EACCES, "file is not readable: path=" + file);
+            }
+            final Path fileName = file.toAbsolutePath().normalize().getFileName();
+            final String name = fileName == null ? "" : fileName.toString();
+            if (!names.add(name))
+            {
+                throw new PkramException(Errno.EINVAL, "two files have the same name, load could not restore both: " +
+                    "name=" + name);
+            }
+            final int mode = (Integer)Files.getAttribute(file, "unix:mode") & 0777;
+            final FileAttributes attributes = new FileAttributes(name, basic.size(), mode,
+                basic.lastModifiedTime().toMillis());
+            attributes.checkSafe();
+            all.add(attributes);
+        }
+        return all;
+    }
+
+    /**
+     * @return pages saved.
+     */
+    private static long saveFile(final CliContext context, final Pkram pk, final NodeSave node, final Path file,
+        final FileAttributes attributes) throws IOException
+    {
+        final long length = attributes.length;
+        final long pages = (length + Pfn.PAGE_SIZE - 1) >>> Pfn.PAGE_SHIFT;
+        try (ObjSave obj = node.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES);
+             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+             Progress progress = Progress.start(context.err(), "saving " + attributes.name, length))
+        {
+            obj.writeRecord(attributes);
+            long index = 0;
+            while (index < pages)
+            {
+                final Folio folio = allocFolio(pk, orderAt(index, pages - index));
+                final long position = index << Pfn.PAGE_SHIFT;
+                final int wanted = (int)Math.min(folio.byteLength(), length - position);
+                try
+                {
+                    readFully(channel, Views.byteBuffer(folio.buffer(), wanted), position, file);
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    pk.freeFolio(folio);
+                    throw ex;
+                }
+                obj.saveFolio(folio, index);
+                index += folio.pageCount();
+                progress.update(index << Pfn.PAGE_SHIFT);
+            }
+            if (context.verbose())
+            {
+                context.out().println("  " + attributes.name + ": " + length + " bytes, mode 0" +
+                    Integer.toOctalString(attributes.mode));
+            }
+        }
+        return pages;
+    }
+
+    /**
+     * @return the largest order up to {@link #MAX_ORDER} that is naturally aligned at {@code index} and
+     *         does not run past the end of the file.
+     */
+    static int orderAt(final long index, final long pagesLeft)
+    {
+        int order = Math.min(MAX_ORDER, index == 0 ? MAX_ORDER : Long.numberOfTrailingZeros(index));
+        while (order > 0 && Pfn.pageCount(order) > pagesLeft)
+        {
+            order--;
+        }
+        return order;
+    }
+
+    /**
+     * A large folio when there is one, smaller ones when the memory file is fragmented.
+     */
+    private static Folio allocFolio(final Pkram pk, final int order)
+    {
+        for (int o = order; ; o--)
+        {
+            try
+            {
+                return pk.allocFolio(o);
+            }
+            catch (final OutOfPagesException ex)
+            {
+                if (o == 0)
+                {
+                    throw ex;
+                }
+            }
+        }
+    }
+
+    private static void readFully(final FileChannel channel, final ByteBuffer dst, final long position,
+        final Path file) throws IOException
+    {
+        long at = position;
+        while (dst.hasRemaining())
+        {
+            final int n = channel.read(dst, at);
+            if (n < 0)
+            {
+                throw new PkramException(Errno.EIO, "file shrank while it was being saved: path=" + file);
+            }
+            at += n;
+        }
+    }
+}
