@@ -39,6 +39,7 @@ public final class ObjLoad implements AutoCloseable
     private long dataPfn;
     private boolean finished;
     private Bytes<?> recordScratch;
+    private final byte[] oneByte = new byte[1];
     private InputStream inputStream;
 
     ObjLoad(final Pkram pkram, final NodeLoad node, final long objPfn, final UnsafeBuffer obj, final boolean consume)
@@ -157,13 +158,12 @@ public final class ObjLoad implements AutoCloseable
         while (true)
         {
             // Chronicle's stop-bit encoding: 7 bits a byte, high bit set on all but the last.
-            final byte[] one = new byte[1];
-            if (read(one, 0, 1) != 1)
+            if (read(oneByte, 0, 1) != 1)
             {
                 throw new UncheckedIOException(new EOFException("byte stream ends inside a record length"));
             }
-            length |= (long)(one[0] & 0x7f) << shift;
-            if ((one[0] & 0x80) == 0)
+            length |= (long)(oneByte[0] & 0x7f) << shift;
+            if ((oneByte[0] & 0x80) == 0)
             {
                 break;
             }
@@ -178,19 +178,20 @@ public final class ObjLoad implements AutoCloseable
             throw new UncheckedIOException(new EOFException("record longer than the byte stream left: length=" +
                 length + ", remaining=" + (dataLen - dataRead)));
         }
-        final byte[] body = new byte[(int)length];
-        int got = 0;
-        while (got < length)
-        {
-            got += read(body, got, (int)length - got);
-        }
         if (recordScratch == null)
         {
             recordScratch = Bytes.allocateElasticOnHeap(256);
         }
         final Bytes<?> scratch = recordScratch;
         scratch.clear();
-        scratch.write(body);
+        scratch.ensureCapacity(length);
+        final byte[] body = (byte[])scratch.underlyingObject();
+        int got = 0;
+        while (got < length)
+        {
+            got += read(body, got, (int)length - got);
+        }
+        scratch.readPositionRemaining(0, length);
         into.readMarshallable(scratch);
         return into;
     }

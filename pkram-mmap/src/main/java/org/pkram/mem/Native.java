@@ -13,7 +13,7 @@ import java.lang.invoke.VarHandle;
 /**
  * The few libc calls pkram makes through FFM downcalls: {@code madvise} to populate a mapping
  * up front (so an over-sized tmpfs file fails at create time with ENOSPC instead of a SIGBUS at
- * some later store), and {@code getuid} for the ownership check.
+ * some later store); and this process's uid for the ownership check.
  * <p>
  * Thread safe: the handles are immutable, errno is captured per call.
  */
@@ -36,14 +36,14 @@ final class Native
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle MADVISE = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("madvise").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
-        Linker.Option.captureCallState("errno"));
-
-    private static final MethodHandle GETUID = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("getuid").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    /** Built on first use: a downcall handle costs a cold JVM ~100 ms, and most attaches never madvise. */
+    private static final class Madvise
+    {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("madvise").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+            Linker.Option.captureCallState("errno"));
+    }
 
     private Native()
     {
@@ -61,7 +61,7 @@ final class Native
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment state = arena.allocate(CALL_STATE);
-            final int rc = (int)MADVISE.invokeExact(state, segment, segment.byteSize(), advice);
+            final int rc = (int)Madvise.HANDLE.invokeExact(state, segment, segment.byteSize(), advice);
             return rc == 0 ? 0 : (int)ERRNO.get(state, 0L);
         }
         catch (final Throwable t)
@@ -71,17 +71,18 @@ final class Native
     }
 
     /**
-     * @return the real user id of this process.
+     * @return the user id this process runs as: the owner of {@code /proc/self} (the effective uid),
+     *         read without a downcall.
      */
     static int getuid()
     {
         try
         {
-            return (int)GETUID.invokeExact();
+            return (Integer)java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
         }
-        catch (final Throwable t)
+        catch (final java.io.IOException | UnsupportedOperationException ex)
         {
-            throw new IllegalStateException("getuid downcall failed", t);
+            throw new IllegalStateException("cannot read this process's uid from /proc/self", ex);
         }
     }
 }
