@@ -134,19 +134,24 @@ final class ExecCommand implements Command
                 }
                 env.put(START_ENV, Long.toString(ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now())));
                 final Process process;
-                try
+                // Start and publish under the same lock the signal hook takes, so the hook either sees this
+                // child or prevents it from starting: never an orphan left running after the JVM exits.
+                synchronized (running)
                 {
-                    process = builder.start();
-                }
-                catch (final IOException ex)
-                {
-                    throw new PkramException(Errno.ENOENT, "cannot run command: cmd=" + command.get(0) + ", cause=" +
-                        ex.getMessage(), ex);
-                }
-                running.set(process);
-                if (stopping.get())
-                {
-                    process.destroy();
+                    if (stopping.get())
+                    {
+                        return 128 + 15;
+                    }
+                    try
+                    {
+                        process = builder.start();
+                    }
+                    catch (final IOException ex)
+                    {
+                        throw new PkramException(Errno.ENOENT, "cannot run command: cmd=" + command.get(0) +
+                            ", cause=" + ex.getMessage(), ex);
+                    }
+                    running.set(process);
                 }
                 final int status = process.waitFor();
                 running.set(null);
@@ -182,8 +187,12 @@ final class ExecCommand implements Command
      */
     private static void stop(final AtomicReference<Process> running, final AtomicBoolean stopping)
     {
-        stopping.set(true);
-        final Process process = running.get();
+        final Process process;
+        synchronized (running)
+        {
+            stopping.set(true);
+            process = running.get();
+        }
         if (process == null || !process.isAlive())
         {
             return;
