@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The {@code ./pkram} launcher and every command, run as real processes the way a user runs them.
  */
-class PkramCliTest
+class PkramCliIT
 {
     private static final long MIB = 1L << 20;
 
