@@ -111,9 +111,13 @@ final class DemoCommand implements Command
                 context.out().println("demo: kept " + mem + " with node " + DemoService.NODE +
                     " (try: pkram --mem " + mem + " ls)");
             }
-            context.out().println("demo: OK: " + figures.getProperty("mib") + " MiB survived the restart; ready in " +
-                figures.getProperty("readyMs") + " ms (boot " + figures.getProperty("bootMs") + " ms) vs " +
-                baseline.getProperty("readyMs") + " ms reading the same state from a file");
+            // The JVM's own start-up is the same for both and, on a loaded machine, the noisiest part: the
+            // headline compares what follows it, and the whole restarts are given beside it.
+            context.out().println("demo: OK: " + figures.getProperty("mib") + " MiB survived the restart; ready " +
+                figures.getProperty("afterJvmMs") + " ms after JVM start (boot " + figures.getProperty("bootMs") +
+                " ms) vs " + baseline.getProperty("afterJvmMs") + " ms reading and verifying the same state from a " +
+                "plain file (whole restarts: " + figures.getProperty("readyMs") + " ms vs " +
+                baseline.getProperty("readyMs") + " ms)");
             return PkramCli.EXIT_OK;
         }
         finally

@@ -277,6 +277,7 @@ public final class DemoService
             figures.setProperty("mib", Integer.toString(sizeMiB));
             figures.setProperty("bootMs", fmt("%s", bootMs));
             figures.setProperty("readyMs", fmt("%s", readyMs));
+            figures.setProperty("afterJvmMs", fmt("%s", readyMs - jvmMs));
             figures.setProperty("rereadMs", fmt("%s", reread));
         }
         catch (final IOException | RuntimeException ex)
@@ -450,6 +451,7 @@ public final class DemoService
         final Properties figures = new Properties();
         figures.setProperty("run", "baseline");
         figures.setProperty("readyMs", fmt("%s", readyMs));
+        figures.setProperty("afterJvmMs", fmt("%s", readyMs - jvmMs));
         store(figures);
         return PkramCli.EXIT_OK;
     }

@@ -370,8 +370,9 @@ class PkramCliIT
         assertEquals(0, demo.status(), demo::toString);
         final List<String> lines = demo.outLines();
         assertTrue(lines.get(lines.size() - 1).matches(
-            "demo: OK: 32 MiB survived the restart; ready in [0-9.]+ ms \\(boot [0-9.]+ ms\\) vs [0-9.]+ ms " +
-            "reading the same state from a file"), demo::toString);
+            "demo: OK: 32 MiB survived the restart; ready [0-9.]+ ms after JVM start \\(boot [0-9.]+ ms\\) vs " +
+            "[0-9.]+ ms reading and verifying the same state from a plain file \\(whole restarts: [0-9.]+ ms vs " +
+            "[0-9.]+ ms\\)"), demo::toString);
         assertTrue(demo.out().contains("demo: run 1 "), demo::toString);
         assertTrue(demo.out().contains("every checksum and record matches"), demo::toString);
         assertTrue(demo.err().contains("pkram: exec: java exited with 75, restarting with pkram="), demo::toString);
