@@ -32,6 +32,8 @@ public final class ObjLoad implements AutoCloseable
     private final StreamReader folios;
     private final StreamReader bytes;
     private final UnsafeBuffer dataPage = new UnsafeBuffer(0, 0);
+    /** Re-pointed at each heap array read into: one copy loop for every destination, and no allocation. */
+    private final UnsafeBuffer heapView = new UnsafeBuffer(0, 0);
     private final long dataLen;
     private long dataRead;
     private int dataOffset = Pfn.PAGE_SIZE;
@@ -86,25 +88,9 @@ public final class ObjLoad implements AutoCloseable
      */
     public int read(final byte[] dst, final int offset, final int length)
     {
-        checkOpen();
         Objects.checkFromIndexSize(offset, length, dst.length);
-        if (length == 0)
-        {
-            return 0;
-        }
-        if (dataRead == dataLen)
-        {
-            return -1;
-        }
-        int done = 0;
-        while (done < length && dataRead < dataLen)
-        {
-            final int chunk = nextChunk(length - done);
-            dataPage.getBytes(dataOffset, dst, offset + done, chunk);
-            advance(chunk);
-            done += chunk;
-        }
-        return done;
+        heapView.wrap(dst);
+        return read(heapView, offset, length);
     }
 
     /**

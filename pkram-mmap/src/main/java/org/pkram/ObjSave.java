@@ -31,6 +31,8 @@ public final class ObjSave implements AutoCloseable
     private final StreamWriter folios;
     private final StreamWriter bytes;
     private final UnsafeBuffer dataPage = new UnsafeBuffer(0, 0);
+    /** Re-pointed at each heap array written: one copy loop for every source, and no allocation. */
+    private final UnsafeBuffer heapView = new UnsafeBuffer(0, 0);
     private boolean hasDataPage;
     private int dataOffset = Pfn.PAGE_SIZE;
     private long dataLen;
@@ -158,16 +160,9 @@ public final class ObjSave implements AutoCloseable
      */
     public void write(final byte[] src, final int offset, final int length)
     {
-        checkBytes();
         Objects.checkFromIndexSize(offset, length, src.length);
-        int done = 0;
-        while (done < length)
-        {
-            final int chunk = nextChunk(length - done);
-            dataPage.putBytes(dataOffset, src, offset + done, chunk);
-            advance(chunk);
-            done += chunk;
-        }
+        heapView.wrap(src);
+        write(heapView, offset, length);
     }
 
     /**
