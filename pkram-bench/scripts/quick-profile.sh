@@ -29,7 +29,7 @@ mvn -B -q package -DskipTests
 # Leftovers of an interrupted run of these benchmarks (only their own directories).
 rm -rf /dev/shm/pkram-restart-* /dev/shm/pkram-parallel-* /dev/shm/pkram-probe-* /tmp/pkram-durable-*
 
-RESTART_ARGS="org.pkram.bench.RestartBenchmark -wi 1 -i 5 -foe false -rf json -rff $OUT/restart.json"
+RESTART_ARGS="org.pkram.bench.RestartBenchmark -wi 1 -i 7 -foe false -rf json -rff $OUT/restart.json"
 DURABLE_ARGS="org.pkram.bench.DurableCommitBenchmark -wi 2 -w 1 -i 3 -r 1 -foe false -rf json -rff $OUT/durable.json"
 PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe false -rf json -rff $OUT/parallel.json"
 
@@ -90,5 +90,6 @@ run_jmh "$OUT/durable.log" $DURABLE_ARGS
 echo "quick-profile: ParallelSaveBenchmark"
 run_jmh "$OUT/parallel.log" $PARALLEL_ARGS
 echo "quick-profile: benchmarks took $(( $(date +%s) - start ))s"
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min load average when the run ended)" >> "$OUT/machine.txt"
 
 java -cp "$JAR" org.pkram.bench.ResultsReport "$OUT"

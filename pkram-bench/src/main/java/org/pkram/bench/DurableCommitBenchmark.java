@@ -63,14 +63,15 @@ public class DurableCommitBenchmark
     /** A disk file system (the root ext4 here), not tmpfs. */
     static final Path DISK = Path.of("/tmp");
 
-    /** Size of the memory file. */
-    static final long FILE_SIZE = 64L << 20;
-
     private static final String NODE = "commit";
 
     /** Force to storage at every commit point. */
     @Param({"false", "true"})
     boolean durable;
+
+    /** Size of the memory file, MiB (populated: every block allocated on disk). */
+    @Param({"64"})
+    int fileMiB;
 
     /** Folios updated and saved in each committed node. */
     @Param({"1", "256"})
@@ -98,7 +99,7 @@ public class DurableCommitBenchmark
     {
         dir = Files.createTempDirectory(DISK, "pkram-durable-");
         final Path file = dir.resolve("pkram.mem");
-        Pkram.format(file, FILE_SIZE, true);
+        Pkram.format(file, (long)fileMiB << 20, true);
         pkram = Pkram.boot(PkramOptions.of(file).durable(durable).shutdownHook(false));
         for (int i = 0; i < folios; i++)
         {

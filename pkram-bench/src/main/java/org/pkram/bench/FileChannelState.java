@@ -15,8 +15,10 @@ import java.nio.file.StandardOpenOption;
  * than 2 GiB), closes it, then reads the first 8 bytes of every value from the heap copy.
  * <p>
  * {@link #shutDown()} drops the arrays and asks for a full GC, so the next restart starts from an
- * empty heap as a new process would (the heap stays committed, so it does not pay the page faults a
- * new process pays: this flatters {@code filechannel} a little).
+ * empty heap as a new process would. The fork's heap is fixed ({@code -Xms6g -Xmx6g}), so after the
+ * warm-up iteration it is committed and touched: the measured iterations do not pay the page faults
+ * (and zeroing) of fresh memory that a new process pays for its 4 GiB. That flatters
+ * {@code filechannel}; it also keeps its times from depending on whether the JVM gave memory back.
  */
 final class FileChannelState implements RestartState
 {

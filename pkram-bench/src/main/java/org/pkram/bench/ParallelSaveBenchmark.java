@@ -40,11 +40,12 @@ import org.pkram.Pkram;
 import org.pkram.PkramOptions;
 
 /**
- * Saving 4 nodes of 64 MiB each ({@code pagesPerNode} = 16384 pages) from 1 thread or split over 2 threads (2 nodes each),
+ * Saving 4 nodes of 64 MiB or 256 MiB each ({@code pagesPerNode}) from 1 thread or split over 2 threads
+ * (2 nodes each),
  * on one booted pkram; the threads share the allocator and the node-list lock.
  * <p>
  * {@code source}: {@code folios} saves state that already lives in pkram folios, by reference (link
- * pages only, no data copied); {@code heap} saves 64 MiB heap arrays, copied into fresh pages (the
+ * pages only, no data copied); {@code heap} saves heap arrays, copied into fresh pages (the
  * path for state kept on the Java heap). Both thread counts run their saves on the same executor, so
  * the hand-off is in both. An invocation tear-down, not measured, loads the nodes back (and frees the
  * copies).
@@ -68,8 +69,8 @@ public class ParallelSaveBenchmark
     static final int NODES = 4;
 
 
-    /** Pages per node: 16384 is 64 MiB. */
-    @Param({"16384"})
+    /** Pages per node: 16384 is 64 MiB, 65536 is 256 MiB. */
+    @Param({"16384", "65536"})
     int pagesPerNode;
 
     /** Threads saving: 1 saves all 4 nodes, 2 save 2 each. */

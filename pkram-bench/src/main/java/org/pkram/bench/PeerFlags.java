@@ -56,8 +56,14 @@ public final class PeerFlags
     /** Chronicle: opens {@code java.util}. */
     public static final String OPENS_UTIL = "--add-opens=java.base/java.util=ALL-UNNAMED";
 
-    /** Heap for the restart forks: {@code filechannel} holds a whole 4 GiB state on the heap. */
+    /**
+     * Heap for the restart forks: {@code filechannel} holds a whole 4 GiB state on the heap. Fixed
+     * ({@code -Xms} = {@code -Xmx}) so that the heap is never given back between iterations.
+     */
     public static final String HEAP_RESTART = "-Xmx6g";
+
+    /** Initial heap of the restart forks, the same as the maximum. */
+    public static final String HEAP_RESTART_INITIAL = "-Xms6g";
 
     /** Heap for the other forks. */
     public static final String HEAP = "-Xmx2g";

@@ -58,7 +58,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
     PeerFlags.OPENS_JAVAC,
     PeerFlags.OPENS_IO,
     PeerFlags.OPENS_UTIL,
-    PeerFlags.HEAP_RESTART})
+    PeerFlags.HEAP_RESTART,
+    PeerFlags.HEAP_RESTART_INITIAL})
 @State(Scope.Benchmark)
 public class RestartBenchmark
 {

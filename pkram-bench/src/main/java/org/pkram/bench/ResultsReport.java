@@ -87,6 +87,10 @@ public final class ResultsReport
         }
         for (final Result r : restart)
         {
+            if (!"/dev/shm".equals(r.params().getOrDefault("dir", "/dev/shm")))
+            {
+                continue; // an experiment on another file system: not part of the comparison
+            }
             final int size = Integer.parseInt(r.params().get("sizeMiB"));
             sizes.add(size);
             bySystem.computeIfAbsent(r.params().get("system"), k -> new TreeMap<>()).put(size, r);
@@ -257,18 +261,21 @@ public final class ResultsReport
                     .append(" | no result | – |\n");
             }
         }
-        for (final String source : List.of("folios", "heap"))
+        for (final String pages : distinct(parallel, "pagesPerNode"))
         {
-            final Result one = find(parallel, "threads", "1", "source", source);
-            final Result two = find(parallel, "threads", "2", "source", source);
-            if (one != null && two != null)
+            for (final String source : List.of("folios", "heap"))
             {
-                final double speedup = one.score() / two.score();
-                md.append(String.format(Locale.ROOT,
-                    "| save 4 nodes (%s): 2 threads ≥ %.1f× faster than 1 | %.2f× (%s ms → %s ms) | %s |%n", source,
-                    GOAL_PARALLEL, speedup, RestartChart.msLabel(one.score()), RestartChart.msLabel(two.score()),
-                    speedup >= GOAL_PARALLEL ? "yes" : "**no**, gap " + String.format(Locale.ROOT, "%.2f×",
-                        GOAL_PARALLEL / speedup)));
+                final Result one = find(parallel, "threads", "1", "source", source, "pagesPerNode", pages);
+                final Result two = find(parallel, "threads", "2", "source", source, "pagesPerNode", pages);
+                if (one != null && two != null)
+                {
+                    final double speedup = one.score() / two.score();
+                    md.append(String.format(Locale.ROOT,
+                        "| save 4 nodes of %s (%s): 2 threads ≥ %.1f× faster than 1 | %.2f× (%s ms → %s ms) | %s |%n",
+                        nodeSize(pages), source, GOAL_PARALLEL, speedup, RestartChart.msLabel(one.score()),
+                        RestartChart.msLabel(two.score()), speedup >= GOAL_PARALLEL ? "yes" : "**no**, gap " +
+                            String.format(Locale.ROOT, "%.2f×", GOAL_PARALLEL / speedup)));
+                }
             }
         }
         md.append('\n');
@@ -303,18 +310,34 @@ public final class ResultsReport
         {
             return;
         }
-        md.append("## Parallel save: 4 nodes of 64 MiB, ms per 4 nodes\n\n");
-        md.append("`folios`: state already in pkram folios, saved by reference; `heap`: 64 MiB heap arrays copied in.\n\n");
-        md.append("| source | 1 thread | 2 threads | speed-up |\n|---|---:|---:|---:|\n");
-        for (final String source : List.of("folios", "heap"))
+        md.append("## Parallel save: 4 nodes, ms per 4 nodes\n\n");
+        md.append("JMH average time ± 99.9% error. `folios`: state already in pkram folios, saved by reference; ")
+            .append("`heap`: heap arrays copied in.\n\n");
+        md.append("| node size | source | 1 thread | 2 threads | speed-up |\n|---:|---|---:|---:|---:|\n");
+        for (final String pages : distinct(parallel, "pagesPerNode"))
         {
-            final Result one = find(parallel, "threads", "1", "source", source);
-            final Result two = find(parallel, "threads", "2", "source", source);
-            md.append("| ").append(source).append(" | ").append(score(one)).append(" | ").append(score(two))
-                .append(" | ").append(one == null || two == null ? "–" :
-                    String.format(Locale.ROOT, "%.2f×", one.score() / two.score())).append(" |\n");
+            for (final String source : List.of("folios", "heap"))
+            {
+                final Result one = find(parallel, "threads", "1", "source", source, "pagesPerNode", pages);
+                final Result two = find(parallel, "threads", "2", "source", source, "pagesPerNode", pages);
+                md.append("| ").append(nodeSize(pages)).append(" | ").append(source).append(" | ").append(score(one))
+                    .append(" | ").append(score(two)).append(" | ").append(one == null || two == null ? "–" :
+                        String.format(Locale.ROOT, "%.2f×", one.score() / two.score())).append(" |\n");
+            }
         }
         md.append('\n');
+    }
+
+    private static List<String> distinct(final List<Result> results, final String param)
+    {
+        final TreeSet<Integer> values = new TreeSet<>();
+        results.forEach(r -> values.add(Integer.parseInt(r.params().getOrDefault(param, "0"))));
+        return values.stream().map(String::valueOf).toList();
+    }
+
+    private static String nodeSize(final String pages)
+    {
+        return RestartChart.sizeLabel(Integer.parseInt(pages) / 256);
     }
 
     private static void probe(final StringBuilder md, final List<String> probe)
@@ -331,7 +354,8 @@ public final class ResultsReport
     private static void machineSection(final StringBuilder md, final Map<String, String> machine)
     {
         md.append("## Machine, JDK and command\n\n");
-        for (final String key : List.of("machine", "cpu", "nproc", "memory", "kernel", "shm", "load", "jdk", "date"))
+        for (final String key : List.of("machine", "cpu", "nproc", "memory", "kernel", "shm", "load", "load at end", "jdk",
+            "date"))
         {
             if (machine.containsKey(key))
             {
@@ -362,12 +386,16 @@ public final class ResultsReport
             RestartChart.msLabel(r.score()) + " ± " + RestartChart.msLabel(r.error());
     }
 
-    private static Result find(final List<Result> results, final String k1, final String v1, final String k2,
-        final String v2)
+    private static Result find(final List<Result> results, final String... keyValues)
     {
         for (final Result r : results)
         {
-            if (v1.equals(r.params().get(k1)) && v2.equals(r.params().get(k2)))
+            boolean match = true;
+            for (int i = 0; i < keyValues.length && match; i += 2)
+            {
+                match = keyValues[i + 1].equals(r.params().get(keyValues[i]));
+            }
+            if (match)
             {
                 return r;
             }
