@@ -29,7 +29,7 @@ mvn -B -q package -DskipTests
 # Leftovers of an interrupted run of these benchmarks (only their own directories).
 rm -rf /dev/shm/pkram-restart-* /dev/shm/pkram-parallel-* /dev/shm/pkram-probe-* /tmp/pkram-durable-*
 
-RESTART_ARGS="org.pkram.bench.RestartBenchmark -wi 1 -i 7 -foe false -rf json -rff $OUT/restart.json"
+RESTART_ARGS="org.pkram.bench.RestartBenchmark -wi 3 -i 5 -foe false -rf json -rff $OUT/restart.json"
 DURABLE_ARGS="org.pkram.bench.DurableCommitBenchmark -wi 2 -w 1 -i 3 -r 1 -foe false -rf json -rff $OUT/durable.json"
 PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe false -rf json -rff $OUT/parallel.json"
 
