@@ -38,7 +38,7 @@ final class RestartChart
 
     private static final int LEFT = 100;
     private static final int RIGHT = 200;
-    private static final int TOP = 96;
+    private static final int TOP = 104;
     private static final int BOTTOM = 86;
 
     private static final Color[] PALETTE = {
@@ -67,7 +67,7 @@ final class RestartChart
     /**
      * @param series   system name to (size MiB to point), in legend order; the first is pkram.
      * @param title    the title.
-     * @param subtitle the line under it (machine, JDK).
+     * @param subtitle the lines under it (machine, JDK), separated by {@code \n}.
      * @param out      the PNG to write.
      * @throws IOException when it cannot be written.
      */
@@ -113,7 +113,11 @@ final class RestartChart
         g.drawString(title, LEFT, 38);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
         g.setColor(new Color(0x55, 0x55, 0x55));
-        g.drawString(subtitle, LEFT, 62);
+        final String[] subtitleLines = subtitle.split("\n");
+        for (int i = 0; i < subtitleLines.length; i++)
+        {
+            g.drawString(subtitleLines[i], LEFT, 60 + 18 * i);
+        }
         if (sizes.isEmpty())
         {
             g.drawString("no results", LEFT, TOP + 40);

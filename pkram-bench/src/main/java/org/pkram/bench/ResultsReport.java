@@ -111,8 +111,9 @@ public final class ResultsReport
                 series.put(system, line);
             }
         });
-        final String subtitle = machine.getOrDefault("machine", "?") + "  |  " + machine.getOrDefault("jdk", "?") +
-            "  |  files on /dev/shm (tmpfs)";
+        final String subtitle = machine.getOrDefault("machine", "?") + "  |  " + shortJdk(machine.getOrDefault("jdk", "?")) +
+            "\nfiles on /dev/shm (tmpfs)  |  load average " + firstField(machine.get("load")) + " at start, " +
+            firstField(machine.get("load at end")) + " at end (shared machine)";
         RestartChart.draw(series, "Restart to ready: open the saved state, read every 4 KiB value", subtitle,
             dir.resolve("restart.png"));
 
@@ -187,6 +188,18 @@ public final class ResultsReport
             failures.forEach((key, error) -> md.append("- `").append(key).append("`: `").append(error).append("`\n"));
         }
         md.append('\n');
+    }
+
+    /** "OpenJDK Runtime Environment Temurin-25.0.3+9 (build ...)" becomes "JDK Temurin-25.0.3+9". */
+    private static String shortJdk(final String jdk)
+    {
+        final Matcher m = Pattern.compile("(\\S*-?\\d+[.\\d]*\\+\\d+)").matcher(jdk);
+        return m.find() ? "JDK " + m.group(1) : jdk;
+    }
+
+    private static String firstField(final String text)
+    {
+        return text == null || text.isBlank() ? "?" : text.trim().split("\\s+")[0];
     }
 
     private static String bold(final String system, final String text)
