@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Quick profile of pkram against its peers, in under 10 minutes on a 2-core machine:
+#   RestartBenchmark (pkram, filechannel, lmdb, chronicle-map at 256 MiB, 1 GiB, 4 GiB),
+#   DurableCommitBenchmark, ParallelSaveBenchmark,
+# then ResultsReport writes the table (results/restart.md) and the chart (results/restart.png).
+#
+# Usage: bash pkram-bench/scripts/quick-profile.sh        (from anywhere; results go to pkram-bench/results)
+# Environment: JAVA_HOME (default: Temurin 25), JMH_LOCK_WAIT seconds to wait for another JMH run on this
+# machine to finish (default 1800; JMH runs one at a time per machine, /tmp/jmh.lock).
+# Needs about 9 GiB free on /dev/shm (LMDB at 4 GiB takes two pages per value) and 8 GiB of free memory.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+export PATH="$JAVA_HOME/bin:$PATH"
+OUT=pkram-bench/results
+JAR=pkram-bench/target/benchmarks.jar
+JMH_LOCK_WAIT=${JMH_LOCK_WAIT:-1800}
+mkdir -p "$OUT"
+
+# The peers' flags, for PeerProbe (the benchmarks carry them in their @Fork annotations: PeerFlags).
+PKRAM_FLAGS="--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"
+PEER_FLAGS="--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED --add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED"
+
+echo "quick-profile: building"
+mvn -B -q package -DskipTests
+
+# Leftovers of an interrupted run of these benchmarks (only their own directories).
+rm -rf /dev/shm/pkram-restart-* /dev/shm/pkram-parallel-* /dev/shm/pkram-probe-* /tmp/pkram-durable-*
+
+RESTART_ARGS="org.pkram.bench.RestartBenchmark -wi 3 -i 5 -foe false -rf json -rff $OUT/restart.json"
+DURABLE_ARGS="org.pkram.bench.DurableCommitBenchmark -wi 2 -w 1 -i 3 -r 1 -foe false -rf json -rff $OUT/durable.json"
+PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe false -rf json -rff $OUT/parallel.json"
+
+{
+    cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+    mem=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
+    echo "machine: $(nproc) cores, $mem RAM, $cpu, Linux $(uname -r)"
+    echo "cpu: $cpu"
+    echo "nproc: $(nproc)"
+    echo "memory: $mem ($(free -m | awk '/^Mem:/ {print $2}') MiB total)"
+    echo "kernel: $(uname -srm)"
+    echo "shm: $(df -h /dev/shm | awk 'NR==2 {print $1 " " $2 " size, " $4 " free"}'); transparent huge pages for shmem: $(cat /sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null || echo n/a)"
+    echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min load average when the run started; the machine is shared)"
+    echo "jdk: $(java -version 2>&1 | sed -n 2p)"
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "command: bash pkram-bench/scripts/quick-profile.sh"
+    echo "jmh restart: java -jar $JAR $RESTART_ARGS"
+    echo "jmh durable: java -jar $JAR $DURABLE_ARGS"
+    echo "jmh parallel: java -jar $JAR $PARALLEL_ARGS"
+} > "$OUT/machine.txt"
+cat "$OUT/machine.txt"
+
+echo "quick-profile: can the peers start on this JDK?"
+{
+    # shellcheck disable=SC2086
+    java $PKRAM_FLAGS -cp "$JAR" org.pkram.bench.PeerProbe "pkram's flags only" 2>/dev/null
+    # shellcheck disable=SC2086
+    java $PKRAM_FLAGS $PEER_FLAGS -cp "$JAR" org.pkram.bench.PeerProbe "with the peers' flags (PeerFlags)" 2>/dev/null
+} | tee "$OUT/peer-probe.txt"
+
+# Run JMH, waiting while another JMH run on this machine holds its lock.
+run_jmh() {
+    local log=$1
+    shift
+    local waited=0
+    while true; do
+        # shellcheck disable=SC2068
+        java -jar "$JAR" $@ 2>&1 | tee "$log" | grep -E --line-buffered '^(# Parameters|Iteration|# Warmup Iteration|footprint|Benchmark|[A-Za-z]+Benchmark\.)' || true
+        if grep -q 'Unable to acquire the JMH lock' "$log"; then
+            if (( waited >= JMH_LOCK_WAIT )); then
+                echo "quick-profile: another JMH run held /tmp/jmh.lock for ${waited}s; giving up" >&2
+                exit 1
+            fi
+            echo "quick-profile: another JMH run is in progress; waiting"
+            sleep 15
+            waited=$((waited + 15))
+            continue
+        fi
+        break
+    done
+}
+
+start=$(date +%s)
+echo "quick-profile: RestartBenchmark"
+run_jmh "$OUT/restart.log" $RESTART_ARGS
+echo "quick-profile: DurableCommitBenchmark"
+run_jmh "$OUT/durable.log" $DURABLE_ARGS
+echo "quick-profile: ParallelSaveBenchmark"
+run_jmh "$OUT/parallel.log" $PARALLEL_ARGS
+echo "quick-profile: benchmarks took $(( $(date +%s) - start ))s"
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min load average when the run ended)" >> "$OUT/machine.txt"
+
+java -cp "$JAR" org.pkram.bench.ResultsReport "$OUT"

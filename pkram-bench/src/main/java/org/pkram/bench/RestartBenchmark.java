@@ -1,0 +1,197 @@
+package org.pkram.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Restart to ready: pkram against what users would pick instead, on the same data in the same run.
+ * <p>
+ * The data is {@code sizeMiB * 256} values of 4 KiB (value {@code i} holds {@code i} in its first 8
+ * bytes), built once per trial in each system's own persisted form in a directory on /dev/shm, and
+ * closed (nothing mapped, nothing open: the state a process restart leaves). Each measured invocation
+ * is one cold start of the library on those files up to "ready": every value reachable and its first
+ * 8 bytes read (summed, and the sum checked). Closing afterwards, and pkram's re-save of the node that
+ * loading consumed, are in an invocation tear-down, outside the measurement. All files stay in RAM
+ * (tmpfs), so there is no page cache to drop: what is measured is the software path from the files to
+ * usable values. See {@link RestartState} and its four implementations for what each system does.
+ * <p>
+ * Only one system's files exist at a time: each trial deletes its directory in its tear-down (and when
+ * its set-up fails).
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3)
+@Measurement(iterations = 5)
+@Fork(value = 1, jvmArgsAppend = {
+    PeerFlags.EXPORTS_MISC,
+    PeerFlags.OPENS_REFLECT,
+    PeerFlags.EXPORTS_NIO_CH,
+    PeerFlags.EXPORTS_REF,
+    PeerFlags.UNSAFE,
+    PeerFlags.NATIVE,
+    PeerFlags.OPENS_NIO,
+    PeerFlags.OPENS_LANG,
+    PeerFlags.OPENS_NIO_CH,
+    PeerFlags.EXPORTS_SUN_MISC,
+    PeerFlags.EXPORTS_JAVAC_FILE,
+    PeerFlags.OPENS_JAVAC,
+    PeerFlags.OPENS_IO,
+    PeerFlags.OPENS_UTIL,
+    PeerFlags.HEAP_RESTART,
+    PeerFlags.HEAP_RESTART_INITIAL})
+@State(Scope.Benchmark)
+public class RestartBenchmark
+{
+    /** Where every system keeps its files by default: RAM. */
+    static final Path SHM = Path.of("/dev/shm");
+
+    /**
+     * The directory (a tmpfs) the trial's files go in: /dev/shm for the comparison; another tmpfs, such
+     * as one mounted with {@code huge=always}, for experiments ({@code -p dir=...}).
+     */
+    @Param({"/dev/shm"})
+    String dir;
+
+    /** The system restarted: pkram, or a peer. */
+    @Param({"pkram", "filechannel", "lmdb", "chronicle-map"})
+    String system;
+
+    /** Size of the values, MiB (256 values of 4 KiB a MiB). */
+    @Param({"256", "1024", "4096"})
+    int sizeMiB;
+
+    private Path trialDir;
+    private RestartState state;
+    private int count;
+
+    /**
+     * Made by JMH.
+     */
+    public RestartBenchmark()
+    {
+    }
+
+    /**
+     * Build this system's state on /dev/shm and close it.
+     *
+     * @throws Exception when the system cannot build it; the message names the system and the JDK.
+     */
+    @Setup(Level.Trial)
+    public void build() throws Exception
+    {
+        count = sizeMiB * (int)((1L << 20) / RestartState.VALUE_SIZE);
+        final Path parent = Path.of(dir);
+        final long usable = Files.getFileStore(parent).getUsableSpace();
+        // LMDB takes two pages per value; the others little more than the data.
+        final long needed = 2L * sizeMiB * (1L << 20) + (256L << 20);
+        if (usable < needed)
+        {
+            throw new IllegalStateException("not enough room in " + parent + ": usable=" + usable + ", needed=" + needed +
+                " (remove leftover pkram-restart-* directories there)");
+        }
+        trialDir = Files.createTempDirectory(parent, "pkram-restart-");
+        state = RestartState.of(system);
+        try
+        {
+            final long start = System.nanoTime();
+            state.build(trialDir, count);
+            final long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            System.out.println();
+            System.out.println("footprint: system=" + system + ", sizeMiB=" + sizeMiB + ", values=" + count +
+                ", bytesOnShm=" + RestartState.allocatedBytes(trialDir) + ", buildMillis=" + millis);
+        }
+        catch (final Throwable ex)
+        {
+            removeFiles();
+            throw new IllegalStateException("system " + system + " cannot build its state on JDK " +
+                Runtime.version() + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * One restart: from closed files to every value read.
+     *
+     * @return the sum of the first 8 bytes of every value.
+     * @throws Exception whatever the system throws.
+     */
+    @Benchmark
+    public long restart() throws Exception
+    {
+        final long sum = state.restartToReady();
+        if (sum != RestartState.expectedSum(count))
+        {
+            throw new IllegalStateException("wrong values after restart: system=" + system + ", sum=" + sum +
+                ", expected=" + RestartState.expectedSum(count));
+        }
+        return sum;
+    }
+
+    /**
+     * Close what the restart opened (pkram: save the folios again and reboot), unmeasured.
+     *
+     * @throws Exception whatever the system throws.
+     */
+    @TearDown(Level.Invocation)
+    public void shutDown() throws Exception
+    {
+        state.shutDown();
+    }
+
+    /**
+     * Close anything left and delete this trial's files.
+     *
+     * @throws IOException when they cannot be deleted.
+     */
+    @TearDown(Level.Trial)
+    public void removeFiles() throws IOException
+    {
+        try
+        {
+            if (state != null)
+            {
+                state.delete();
+            }
+        }
+        finally
+        {
+            RestartState.deleteTree(trialDir);
+            trialDir = null;
+        }
+    }
+
+    /**
+     * Runs this class's benchmarks alone, failing on the first error.
+     *
+     * @param args ignored.
+     * @throws RunnerException when JMH cannot run or a benchmark fails.
+     */
+    public static void main(final String[] args) throws RunnerException
+    {
+        final Options options = new OptionsBuilder()
+            .include("^" + Pattern.quote(RestartBenchmark.class.getName()) + "\\.")
+            .shouldFailOnError(true)
+            .build();
+        new Runner(options).run();
+    }
+}

@@ -1,0 +1,560 @@
+package org.pkram.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a quick-profile run into {@code restart.md} (tables, goals, errors, machine, command) and
+ * {@code restart.png} (the chart): reads, from the results directory, the JMH JSON files
+ * {@code restart.json}, {@code durable.json} and {@code parallel.json}, the JMH log {@code restart.log}
+ * (footprints and failures), {@code machine.txt} ({@code key: value} lines) and
+ * {@code peer-probe.txt}.
+ * <p>
+ * Usage: {@code java -cp benchmarks.jar org.pkram.bench.ResultsReport pkram-bench/results}
+ */
+public final class ResultsReport
+{
+    /** Systems in table and legend order. */
+    static final List<String> SYSTEMS = List.of("pkram", "filechannel", "lmdb", "chronicle-map");
+
+    /** Restart goal: at least this many times faster than filechannel at the largest size. */
+    static final double GOAL_VS_FILECHANNEL = 50;
+
+    /** Parallel save goal: 2 threads at least this many times faster than 1. */
+    static final double GOAL_PARALLEL = 1.7;
+
+    private static final Pattern PARAMETERS = Pattern.compile("^# Parameters: \\((.*)\\)$");
+    private static final Pattern FOOTPRINT = Pattern.compile(
+        "^footprint: system=(\\S+), sizeMiB=(\\d+), values=(\\d+), bytesOnShm=(\\d+), buildMillis=(\\d+)$");
+
+    private ResultsReport()
+    {
+    }
+
+    /** One JMH result. */
+    record Result(String benchmark, Map<String, String> params, double score, double error, String unit,
+        double[] raw, String mode)
+    {
+        double median()
+        {
+            final double[] sorted = raw.clone();
+            Arrays.sort(sorted);
+            final int n = sorted.length;
+            return n == 0 ? score : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        }
+
+        double min()
+        {
+            return Arrays.stream(raw).min().orElse(score);
+        }
+
+        double max()
+        {
+            return Arrays.stream(raw).max().orElse(score);
+        }
+    }
+
+    /**
+     * @param args the results directory.
+     * @throws IOException when a file cannot be read or written.
+     */
+    public static void main(final String[] args) throws IOException
+    {
+        final Path dir = Path.of(args.length > 0 ? args[0] : "pkram-bench/results");
+        final Map<String, String> machine = keyValues(dir.resolve("machine.txt"));
+        final List<Result> restart = results(dir.resolve("restart.json"));
+        final List<Result> durable = results(dir.resolve("durable.json"));
+        final List<Result> parallel = results(dir.resolve("parallel.json"));
+        final List<String> log = lines(dir.resolve("restart.log"));
+
+        final TreeSet<Integer> sizes = new TreeSet<>();
+        final Map<String, Map<Integer, Result>> bySystem = new LinkedHashMap<>();
+        for (final String system : SYSTEMS)
+        {
+            bySystem.put(system, new TreeMap<>());
+        }
+        for (final Result r : restart)
+        {
+            if (!"/dev/shm".equals(r.params().getOrDefault("dir", "/dev/shm")))
+            {
+                continue; // an experiment on another file system: not part of the comparison
+            }
+            final int size = Integer.parseInt(r.params().get("sizeMiB"));
+            sizes.add(size);
+            bySystem.computeIfAbsent(r.params().get("system"), k -> new TreeMap<>()).put(size, r);
+        }
+        final Map<String, String> failures = failures(log);
+        for (final String key : failures.keySet())
+        {
+            sizes.add(Integer.parseInt(key.substring(key.indexOf('/') + 1)));
+        }
+
+        final Map<String, Map<Integer, RestartChart.Point>> series = new LinkedHashMap<>();
+        bySystem.forEach((system, points) ->
+        {
+            if (!points.isEmpty())
+            {
+                final Map<Integer, RestartChart.Point> line = new TreeMap<>();
+                points.forEach((size, r) -> line.put(size, new RestartChart.Point(r.median(), r.min(), r.max())));
+                series.put(system, line);
+            }
+        });
+        final String subtitle = machine.getOrDefault("machine", "?") + "  |  " + shortJdk(machine.getOrDefault("jdk", "?")) +
+            "\nfiles on /dev/shm (tmpfs)  |  load average " + firstField(machine.get("load")) + " at start, " +
+            firstField(machine.get("load at end")) + " at end (shared machine)";
+        RestartChart.draw(series, "Restart to ready: open the saved state, read every 4 KiB value", subtitle,
+            dir.resolve("restart.png"));
+
+        final StringBuilder md = new StringBuilder();
+        md.append("# Restart to ready: pkram and its peers (quick profile)\n\n");
+        md.append("Generated by `ResultsReport` from the JMH results in this directory. Date: ")
+            .append(machine.getOrDefault("date", "?")).append(".\n\n");
+        md.append("![restart-to-ready](restart.png)\n\n");
+        restartTables(md, bySystem, sizes, failures, restart);
+        footprints(md, log);
+        goals(md, bySystem, sizes, parallel);
+        durableTable(md, durable);
+        parallelTable(md, parallel);
+        probe(md, lines(dir.resolve("peer-probe.txt")));
+        machineSection(md, machine);
+        Files.writeString(dir.resolve("restart.md"), md.toString(), StandardCharsets.UTF_8);
+        System.out.println("wrote " + dir.resolve("restart.md") + " and " + dir.resolve("restart.png"));
+    }
+
+    private static void restartTables(final StringBuilder md, final Map<String, Map<Integer, Result>> bySystem,
+        final TreeSet<Integer> sizes, final Map<String, String> failures, final List<Result> restart)
+    {
+        final int iterations = restart.isEmpty() ? 0 : restart.get(0).raw().length;
+        md.append("## Restart to ready, ms\n\n");
+        md.append("Median of ").append(iterations).append(" single-shot iterations (each a full cold start), ")
+            .append("fastest to slowest in brackets. Lower is better.\n\n");
+        md.append("| size |");
+        bySystem.keySet().forEach(s -> md.append(' ').append(s).append(" |"));
+        md.append("\n|---:|");
+        bySystem.keySet().forEach(s -> md.append("---:|"));
+        md.append('\n');
+        for (final int size : sizes)
+        {
+            md.append("| ").append(RestartChart.sizeLabel(size)).append(" |");
+            for (final Map.Entry<String, Map<Integer, Result>> e : bySystem.entrySet())
+            {
+                final Result r = e.getValue().get(size);
+                if (r != null)
+                {
+                    md.append(' ').append(bold(e.getKey(), RestartChart.msLabel(r.median()))).append(" (")
+                        .append(RestartChart.msLabel(r.min())).append("–").append(RestartChart.msLabel(r.max()))
+                        .append(") |");
+                }
+                else
+                {
+                    md.append(failures.containsKey(e.getKey() + "/" + size) ? " failed (see below) |" : " – |");
+                }
+            }
+            md.append('\n');
+        }
+        md.append("\n## How much faster pkram is (peer median / pkram median)\n\n| size |");
+        final List<String> peers = bySystem.keySet().stream().filter(s -> !"pkram".equals(s)).toList();
+        peers.forEach(s -> md.append(" vs ").append(s).append(" |"));
+        md.append("\n|---:|");
+        peers.forEach(s -> md.append("---:|"));
+        md.append('\n');
+        for (final int size : sizes)
+        {
+            md.append("| ").append(RestartChart.sizeLabel(size)).append(" |");
+            final Result mine = bySystem.get("pkram").get(size);
+            for (final String peer : peers)
+            {
+                final Result theirs = bySystem.get(peer).get(size);
+                md.append(mine == null || theirs == null ? " – |" :
+                    String.format(Locale.ROOT, " %.2f× |", theirs.median() / mine.median()));
+            }
+            md.append('\n');
+        }
+        if (!failures.isEmpty())
+        {
+            md.append("\n## Failures\n\n");
+            failures.forEach((key, error) -> md.append("- `").append(key).append("`: `").append(error).append("`\n"));
+        }
+        md.append('\n');
+    }
+
+    /** "OpenJDK Runtime Environment Temurin-25.0.3+9 (build ...)" becomes "JDK Temurin-25.0.3+9". */
+    private static String shortJdk(final String jdk)
+    {
+        final Matcher m = Pattern.compile("(\\S*-?\\d+[.\\d]*\\+\\d+)").matcher(jdk);
+        return m.find() ? "JDK " + m.group(1) : jdk;
+    }
+
+    private static String firstField(final String text)
+    {
+        return text == null || text.isBlank() ? "?" : text.trim().split("\\s+")[0];
+    }
+
+    private static String bold(final String system, final String text)
+    {
+        return "pkram".equals(system) ? "**" + text + "**" : text;
+    }
+
+    private static void footprints(final StringBuilder md, final List<String> log)
+    {
+        final Map<String, Map<Integer, long[]>> rows = new LinkedHashMap<>();
+        for (final String line : log)
+        {
+            final Matcher m = FOOTPRINT.matcher(line.trim());
+            if (m.matches())
+            {
+                rows.computeIfAbsent(m.group(1), k -> new TreeMap<>()).put(Integer.parseInt(m.group(2)),
+                    new long[] {Long.parseLong(m.group(4)), Long.parseLong(m.group(5))});
+            }
+        }
+        if (rows.isEmpty())
+        {
+            return;
+        }
+        md.append("## Space on /dev/shm and time to build the state\n\n");
+        md.append("Allocated bytes of each system's files (`du`), and how long its set-up took to write the values ")
+            .append("(not a measured benchmark: one run, for scale).\n\n");
+        md.append("| system | size | on /dev/shm | × data | build, ms |\n|---|---:|---:|---:|---:|\n");
+        rows.forEach((system, bySize) -> bySize.forEach((size, v) -> md.append(String.format(Locale.ROOT,
+            "| %s | %s | %,.0f MiB | %.2f | %,d |%n", system, RestartChart.sizeLabel(size), v[0] / 1048576.0,
+            v[0] / (size * 1048576.0), v[1]))));
+        md.append('\n');
+    }
+
+    private static void goals(final StringBuilder md, final Map<String, Map<Integer, Result>> bySystem,
+        final TreeSet<Integer> sizes, final List<Result> parallel)
+    {
+        md.append("## Goals\n\n| goal | result | met |\n|---|---|---|\n");
+        if (sizes.isEmpty())
+        {
+            md.append("| (no restart results) | | |\n\n");
+            return;
+        }
+        final int largest = sizes.last();
+        final Result mine = bySystem.get("pkram").get(largest);
+        final String at = RestartChart.sizeLabel(largest);
+        final Result file = bySystem.get("filechannel").get(largest);
+        if (mine != null && file != null)
+        {
+            final double ratio = file.median() / mine.median();
+            md.append(String.format(Locale.ROOT,
+                "| restart at %s ≥ %.0f× faster than filechannel | %.1f× (pkram %s ms, filechannel %s ms; " +
+                    "50× needs pkram ≤ %s ms) | %s |%n", at, GOAL_VS_FILECHANNEL, ratio,
+                RestartChart.msLabel(mine.median()), RestartChart.msLabel(file.median()),
+                RestartChart.msLabel(file.median() / GOAL_VS_FILECHANNEL),
+                ratio >= GOAL_VS_FILECHANNEL ? "yes" : "**no**, gap " + String.format(Locale.ROOT, "%.1f×",
+                    GOAL_VS_FILECHANNEL / ratio)));
+        }
+        for (final String peer : List.of("lmdb", "chronicle-map"))
+        {
+            final Result theirs = bySystem.get(peer).get(largest);
+            if (mine != null && theirs != null)
+            {
+                final double ratio = theirs.median() / mine.median();
+                md.append(String.format(Locale.ROOT, "| restart at %s faster than %s | %.2f× (pkram %s ms, %s %s ms) | %s |%n",
+                    at, peer, ratio, RestartChart.msLabel(mine.median()), peer, RestartChart.msLabel(theirs.median()),
+                    ratio > 1 ? "yes" : "**no**, pkram is " + String.format(Locale.ROOT, "%.2f×", 1 / ratio) +
+                        " slower"));
+            }
+            else
+            {
+                md.append("| restart at ").append(at).append(" faster than ").append(peer)
+                    .append(" | no result | – |\n");
+            }
+        }
+        for (final String pages : distinct(parallel, "pagesPerNode"))
+        {
+            for (final String source : List.of("folios", "heap"))
+            {
+                final Result one = find(parallel, "threads", "1", "source", source, "pagesPerNode", pages);
+                final Result two = find(parallel, "threads", "2", "source", source, "pagesPerNode", pages);
+                if (one != null && two != null)
+                {
+                    final double speedup = one.score() / two.score();
+                    md.append(String.format(Locale.ROOT,
+                        "| save 4 nodes of %s (%s): 2 threads ≥ %.1f× faster than 1 | %.2f× (%s ms → %s ms) | %s |%n",
+                        nodeSize(pages), source, GOAL_PARALLEL, speedup, RestartChart.msLabel(one.score()),
+                        RestartChart.msLabel(two.score()), speedup >= GOAL_PARALLEL ? "yes" : "**no**, gap " +
+                            String.format(Locale.ROOT, "%.2f×", GOAL_PARALLEL / speedup)));
+                }
+            }
+        }
+        md.append('\n');
+    }
+
+    private static void durableTable(final StringBuilder md, final List<Result> durable)
+    {
+        if (durable.isEmpty())
+        {
+            return;
+        }
+        md.append("## Durable commit on a disk file (ext4 under /tmp), µs per committed node\n\n");
+        md.append("JMH average time ± 99.9% error. Each node: update 8 bytes of each folio, save them by ")
+            .append("reference, commit.\n\n");
+        md.append("| folios per node | durable(false) | durable(true) | durable costs |\n|---:|---:|---:|---:|\n");
+        final TreeSet<Integer> counts = new TreeSet<>();
+        durable.forEach(r -> counts.add(Integer.parseInt(r.params().get("folios"))));
+        for (final int count : counts)
+        {
+            final Result off = find(durable, "durable", "false", "folios", Integer.toString(count));
+            final Result on = find(durable, "durable", "true", "folios", Integer.toString(count));
+            md.append("| ").append(count).append(" | ").append(score(off)).append(" | ").append(score(on)).append(" | ")
+                .append(off == null || on == null ? "–" : String.format(Locale.ROOT, "%,.0f×", on.score() / off.score()))
+                .append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private static void parallelTable(final StringBuilder md, final List<Result> parallel)
+    {
+        if (parallel.isEmpty())
+        {
+            return;
+        }
+        md.append("## Parallel save: 4 nodes, ms per 4 nodes\n\n");
+        md.append("JMH average time ± 99.9% error. `folios`: state already in pkram folios, saved by reference; ")
+            .append("`heap`: heap arrays copied in.\n\n");
+        md.append("| node size | source | 1 thread | 2 threads | speed-up |\n|---:|---|---:|---:|---:|\n");
+        for (final String pages : distinct(parallel, "pagesPerNode"))
+        {
+            for (final String source : List.of("folios", "heap"))
+            {
+                final Result one = find(parallel, "threads", "1", "source", source, "pagesPerNode", pages);
+                final Result two = find(parallel, "threads", "2", "source", source, "pagesPerNode", pages);
+                md.append("| ").append(nodeSize(pages)).append(" | ").append(source).append(" | ").append(score(one))
+                    .append(" | ").append(score(two)).append(" | ").append(one == null || two == null ? "–" :
+                        String.format(Locale.ROOT, "%.2f×", one.score() / two.score())).append(" |\n");
+            }
+        }
+        md.append('\n');
+    }
+
+    private static List<String> distinct(final List<Result> results, final String param)
+    {
+        final TreeSet<Integer> values = new TreeSet<>();
+        results.forEach(r -> values.add(Integer.parseInt(r.params().getOrDefault(param, "0"))));
+        return values.stream().map(String::valueOf).toList();
+    }
+
+    private static String nodeSize(final String pages)
+    {
+        return RestartChart.sizeLabel(Integer.parseInt(pages) / 256);
+    }
+
+    private static void probe(final StringBuilder md, final List<String> probe)
+    {
+        if (probe.isEmpty())
+        {
+            return;
+        }
+        md.append("## Peers on JDK 25 without and with the flags (`PeerProbe`)\n\n```\n");
+        probe.forEach(line -> md.append(line).append('\n'));
+        md.append("```\n\n");
+    }
+
+    private static void machineSection(final StringBuilder md, final Map<String, String> machine)
+    {
+        md.append("## Machine, JDK and command\n\n");
+        for (final String key : List.of("machine", "cpu", "nproc", "memory", "kernel", "shm", "load", "load at end", "jdk",
+            "date"))
+        {
+            if (machine.containsKey(key))
+            {
+                md.append("- ").append(key).append(": ").append(machine.get(key)).append('\n');
+            }
+        }
+        if (machine.containsKey("command"))
+        {
+            md.append("\nExact command (from the repository root):\n\n```\n").append(machine.get("command"))
+                .append("\n```\n");
+        }
+        machine.forEach((key, value) ->
+        {
+            if (key.startsWith("jmh "))
+            {
+                md.append("\n").append(key).append(":\n\n```\n").append(value).append("\n```\n");
+            }
+        });
+    }
+
+    private static String score(final Result r)
+    {
+        if (r == null)
+        {
+            return "–";
+        }
+        return Double.isNaN(r.error()) ? RestartChart.msLabel(r.score()) :
+            RestartChart.msLabel(r.score()) + " ± " + RestartChart.msLabel(r.error());
+    }
+
+    private static Result find(final List<Result> results, final String... keyValues)
+    {
+        for (final Result r : results)
+        {
+            boolean match = true;
+            for (int i = 0; i < keyValues.length && match; i += 2)
+            {
+                match = keyValues[i + 1].equals(r.params().get(keyValues[i]));
+            }
+            if (match)
+            {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The failed (system, size) pairs in a JMH log, with the exception line (and its deepest cause).
+     */
+    static Map<String, String> failures(final List<String> log)
+    {
+        final Map<String, String> failures = new LinkedHashMap<>();
+        String current = null;
+        boolean failed = false;
+        String first = null;
+        String cause = null;
+        for (final String raw : log)
+        {
+            final String line = raw.trim();
+            final Matcher m = PARAMETERS.matcher(line);
+            if (m.matches())
+            {
+                record(failures, current, failed, first, cause);
+                final Map<String, String> params = params(m.group(1));
+                current = params.get("system") + "/" + params.get("sizeMiB");
+                failed = false;
+                first = null;
+                cause = null;
+            }
+            else if (line.contains("<failure>"))
+            {
+                failed = true;
+            }
+            else if (failed && first == null && line.matches("^[\\w.$]+(Exception|Error)(: .*)?$"))
+            {
+                first = line;
+            }
+            else if (failed && line.startsWith("Caused by: "))
+            {
+                cause = line.substring("Caused by: ".length());
+            }
+        }
+        record(failures, current, failed, first, cause);
+        return failures;
+    }
+
+    private static void record(final Map<String, String> failures, final String key, final boolean failed,
+        final String first, final String cause)
+    {
+        if (key != null && failed)
+        {
+            failures.put(key, (first == null ? "failed" : first) + (cause == null ? "" : " / caused by: " + cause));
+        }
+    }
+
+    private static Map<String, String> params(final String text)
+    {
+        final Map<String, String> params = new LinkedHashMap<>();
+        for (final String pair : text.split(",\\s*"))
+        {
+            final String[] kv = pair.split("\\s*=\\s*", 2);
+            if (kv.length == 2)
+            {
+                params.put(kv[0].trim(), kv[1].trim());
+            }
+        }
+        return params;
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Result> results(final Path json) throws IOException
+    {
+        if (!Files.exists(json))
+        {
+            return List.of();
+        }
+        final List<Result> out = new ArrayList<>();
+        for (final Object item : (List<Object>)MiniJson.parse(Files.readString(json, StandardCharsets.UTF_8)))
+        {
+            final Map<String, Object> run = (Map<String, Object>)item;
+            final Map<String, String> params = new LinkedHashMap<>();
+            final Object p = run.get("params");
+            if (p instanceof Map<?, ?> map)
+            {
+                map.forEach((k, v) -> params.put(String.valueOf(k), String.valueOf(v)));
+            }
+            final Map<String, Object> metric = (Map<String, Object>)run.get("primaryMetric");
+            final List<Double> raw = new ArrayList<>();
+            final Object rawData = metric.get("rawData");
+            if (rawData instanceof List<?> forks)
+            {
+                for (final Object fork : forks)
+                {
+                    for (final Object v : (List<Object>)fork)
+                    {
+                        raw.add(number(v));
+                    }
+                }
+            }
+            out.add(new Result(String.valueOf(run.get("benchmark")), params, number(metric.get("score")),
+                number(metric.get("scoreError")), String.valueOf(metric.get("scoreUnit")),
+                raw.stream().mapToDouble(Double::doubleValue).toArray(), String.valueOf(run.get("mode"))));
+        }
+        return out;
+    }
+
+    private static double number(final Object v)
+    {
+        if (v instanceof Double d)
+        {
+            return d;
+        }
+        try
+        {
+            return Double.parseDouble(String.valueOf(v));
+        }
+        catch (final NumberFormatException ex)
+        {
+            return Double.NaN;
+        }
+    }
+
+    private static Map<String, String> keyValues(final Path file) throws IOException
+    {
+        final Map<String, String> map = new LinkedHashMap<>();
+        String key = null;
+        for (final String line : lines(file))
+        {
+            final int colon = line.indexOf(": ");
+            if (!line.startsWith(" ") && colon > 0)
+            {
+                key = line.substring(0, colon);
+                map.put(key, line.substring(colon + 2));
+            }
+            else if (key != null && line.startsWith("  "))
+            {
+                // A continuation line: part of the value above (a multi-line command).
+                map.put(key, map.get(key) + "\n" + line.substring(2));
+            }
+        }
+        return map;
+    }
+
+    private static List<String> lines(final Path file) throws IOException
+    {
+        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+    }
+}
