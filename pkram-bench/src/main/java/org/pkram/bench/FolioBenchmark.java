@@ -1,0 +1,200 @@
+package org.pkram.bench;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.pkram.DataKind;
+import org.pkram.Folio;
+import org.pkram.NodeLoad;
+import org.pkram.NodeSave;
+import org.pkram.ObjLoad;
+import org.pkram.ObjSave;
+import org.pkram.Pkram;
+
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Saving folios by reference and loading them back in place, per folio, for order 0 (4 KiB) and
+ * order 9 (2 MiB). One call handles a batch of 1024 folios allocated once per trial: prepare a node,
+ * one {@link DataKind#FOLIOS} object, save the 1024 folios at contiguous mapping indices, finish
+ * (commit); prepare the load, take the object, load the 1024 folios, finish the load. The loaded
+ * folios are the caller's again and are saved by the next call, so nothing is allocated or freed but
+ * the node's own metadata pages. The node, object and link pages are part of the cost, spread over
+ * the batch.
+ * <p>
+ * Baseline: {@link #copyBaseline()}, copying each folio's bytes out to the heap, the least a
+ * by-copy save would do per folio. Goal: save + load of an order-0 folio &le; 100 ns.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {
+    BenchFlags.AGRONA,
+    BenchFlags.REFLECT,
+    BenchFlags.NIO,
+    BenchFlags.REF,
+    BenchFlags.UNSAFE,
+    BenchFlags.NATIVE,
+    BenchFlags.HEAP})
+@State(Scope.Benchmark)
+public class FolioBenchmark
+{
+    /** Folios saved and loaded per call. */
+    static final int BATCH = 1024;
+
+    private static final String NODE = "folios";
+
+    /** Folio order: 0 is one 4 KiB page, 9 a 2 MiB folio. */
+    @Param({"0", "9"})
+    int order;
+
+    private Path file;
+    private Pkram pkram;
+    private Folio[] folios;
+    private byte[] copy;
+
+    /**
+     * Made by JMH.
+     */
+    public FolioBenchmark()
+    {
+    }
+
+    /**
+     * Format a sparse memory file with room for the batch and the metadata, boot it and allocate the
+     * batch, each folio holding its number in its first 8 bytes.
+     */
+    @Setup(Level.Trial)
+    public void setUp()
+    {
+        final long folioBytes = 4096L << order;
+        file = ShmFile.format("folio-" + order, BATCH * folioBytes + (64L << 20), false);
+        pkram = Pkram.boot(ShmFile.options(file, 0));
+        folios = new Folio[BATCH];
+        for (int i = 0; i < BATCH; i++)
+        {
+            folios[i] = pkram.allocFolio(order);
+            folios[i].buffer().putLong(0, i, ByteOrder.LITTLE_ENDIAN);
+        }
+        copy = new byte[(int)folioBytes];
+    }
+
+    /**
+     * Check the batch came through intact, free it, reboot and delete the file.
+     */
+    @TearDown(Level.Trial)
+    public void tearDown()
+    {
+        try
+        {
+            // Folios that went through a load carry their mapping index; fresh ones index 0.
+            final boolean cycled = folios[BATCH - 1].index() != 0;
+            for (int i = 0; i < BATCH; i++)
+            {
+                final long value = folios[i].buffer().getLong(0, ByteOrder.LITTLE_ENDIAN);
+                final long index = cycled ? (long)i << order : 0;
+                if (value != i || folios[i].index() != index)
+                {
+                    throw new IllegalStateException("folio " + i + " came back wrong: " + folios[i] + " holds " +
+                        value);
+                }
+                pkram.freeFolio(folios[i]);
+            }
+            pkram.close();
+        }
+        finally
+        {
+            ShmFile.delete(file);
+        }
+    }
+
+    /**
+     * Save the batch by reference into a new node and load it back in place.
+     *
+     * @return the sum of the loaded pfns, so the work cannot be eliminated.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long saveLoadByReference()
+    {
+        final Folio[] batch = folios;
+        final long pagesPerFolio = 1L << order;
+        final NodeSave save = pkram.prepareSave(NODE);
+        final ObjSave out = save.prepareSaveObj(DataKind.FOLIOS);
+        for (int i = 0; i < BATCH; i++)
+        {
+            out.saveFolio(batch[i], i * pagesPerFolio);
+        }
+        save.finish();
+
+        long pfns = 0;
+        final NodeLoad load = pkram.prepareLoad(NODE);
+        final ObjLoad in = load.prepareLoadObj();
+        for (int i = 0; i < BATCH; i++)
+        {
+            final Folio folio = in.loadFolio();
+            if (folio == null)
+            {
+                throw new IllegalStateException("folio stream ended early: loaded=" + i);
+            }
+            batch[i] = folio;
+            pfns += folio.pfn();
+        }
+        load.finish();
+        return pfns;
+    }
+
+    /**
+     * Baseline: copy each folio of the batch out to a heap array of the folio's size.
+     *
+     * @return a byte of the last copy, so the copies cannot be eliminated.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long copyBaseline()
+    {
+        final Folio[] batch = folios;
+        final byte[] dst = copy;
+        long check = 0;
+        for (int i = 0; i < BATCH; i++)
+        {
+            batch[i].buffer().getBytes(0, dst, 0, dst.length);
+            check += dst[i & 7];
+        }
+        return check;
+    }
+
+    /**
+     * Runs this class's benchmarks alone, failing on the first error.
+     *
+     * @param args ignored.
+     * @throws RunnerException when JMH cannot run or a benchmark fails.
+     */
+    public static void main(final String[] args) throws RunnerException
+    {
+        final Options options = new OptionsBuilder()
+            .include("^" + Pattern.quote(FolioBenchmark.class.getName()) + "\\.")
+            .shouldFailOnError(true)
+            .build();
+        new Runner(options).run();
+    }
+}
