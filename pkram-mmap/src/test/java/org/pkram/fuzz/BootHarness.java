@@ -119,7 +119,7 @@ final class BootHarness implements AutoCloseable
         writeImage(image);
         deletePfnFile();
         final ReferenceCheck.Result reference = ReferenceCheck.check(image, requested);
-        final Throwable error = call("boot", () -> bootAndVerify(requested, mode, reference));
+        final Throwable error = call("boot", () -> bootAndVerify(requested, mode, reference, image));
         if (error == null)
         {
             onDisk = null; // booting wrote to it
@@ -304,13 +304,13 @@ final class BootHarness implements AutoCloseable
         }
     }
 
-    private void bootAndVerify(final long requested, final Mode mode, final ReferenceCheck.Result reference)
-        throws FuzzFailure
+    private void bootAndVerify(final long requested, final Mode mode, final ReferenceCheck.Result reference,
+        final byte[] image) throws FuzzFailure
     {
         final Pkram first = Pkram.boot(PkramOptions.of(file).superBlockPfn(requested).mode(mode).shutdownHook(false));
         try
         {
-            verifyBooted(first, mode, reference);
+            verifyBooted(first, mode, reference, image);
         }
         catch (final FuzzFailure ex)
         {
@@ -322,8 +322,8 @@ final class BootHarness implements AutoCloseable
         }
     }
 
-    private void verifyBooted(final Pkram first, final Mode mode, final ReferenceCheck.Result reference)
-        throws FuzzFailure
+    private void verifyBooted(final Pkram first, final Mode mode, final ReferenceCheck.Result reference,
+        final byte[] image) throws FuzzFailure
     {
         final Map<String, ReferenceCheck.NodeFacts> expected = new TreeMap<>();
         final List<String> kept = new ArrayList<>();
@@ -347,7 +347,7 @@ final class BootHarness implements AutoCloseable
             {
                 if (i % 2 == 0)
                 {
-                    loadAll(first, expected.get(names.get(i)));
+                    loadAll(first, expected.get(names.get(i)), image);
                 }
                 else
                 {
@@ -370,7 +370,7 @@ final class BootHarness implements AutoCloseable
             }
             for (final String name : names)
             {
-                loadAll(second, expected.get(name));
+                loadAll(second, expected.get(name), image);
             }
         }
         pfn = second.superBlockPfn();
@@ -461,7 +461,8 @@ final class BootHarness implements AutoCloseable
         }
     }
 
-    private static void loadAll(final Pkram pk, final ReferenceCheck.NodeFacts facts) throws FuzzFailure
+    private static void loadAll(final Pkram pk, final ReferenceCheck.NodeFacts facts, final byte[] image)
+        throws FuzzFailure
     {
         final byte[] buffer = new byte[8192];
         try (NodeLoad load = pk.prepareLoad(facts.name()))
@@ -496,6 +497,17 @@ final class BootHarness implements AutoCloseable
                 Folio folio;
                 while ((folio = obj.loadFolio()) != null)
                 {
+                    if (folios < expected.folioEntries().length)
+                    {
+                        final long entry = expected.folioEntries()[(int)folios];
+                        if (folio.pfn() != entry >>> Pfn.PAGE_SHIFT || folio.order() != (entry & 0x1f) ||
+                            folio.index() != expected.folioIndices()[(int)folios])
+                        {
+                            throw new FuzzFailure("load", facts.name() + " obj " + i + " folio " + folios + ": " +
+                                folio + ", the image holds entry 0x" + Long.toHexString(entry) + " at index " +
+                                expected.folioIndices()[(int)folios], null, false);
+                        }
+                    }
                     folio.buffer().getLong(0);
                     folio.buffer().getLong(folio.byteLength() - 8);
                     folios++;
@@ -505,6 +517,20 @@ final class BootHarness implements AutoCloseable
                 int n;
                 while ((n = obj.read(buffer, 0, buffer.length)) > 0)
                 {
+                    for (int k = 0; k < n; )
+                    {
+                        final long at = bytes + k;
+                        final long pfn = expected.bytePfns()[(int)(at >>> Pfn.PAGE_SHIFT)];
+                        final int within = (int)(at & (Pfn.PAGE_SIZE - 1));
+                        final int chunk = Math.min(n - k, Pfn.PAGE_SIZE - within);
+                        final int from = (int)(Le.page(pfn) + within);
+                        if (Arrays.mismatch(buffer, k, k + chunk, image, from, from + chunk) >= 0)
+                        {
+                            throw new FuzzFailure("load", facts.name() + " obj " + i + ": bytes from " + at +
+                                " differ from data page 0x" + Long.toHexString(pfn), null, false);
+                        }
+                        k += chunk;
+                    }
                     bytes += n;
                 }
                 if (folios != expected.folios() || pages != expected.folioPages() || bytes != expected.dataLen() ||

@@ -26,6 +26,10 @@ final class Mutations
 {
     private static final long MAX_PHYS_PFN = (1L << 52) - 1;
 
+    /** Rebuild the regions list to match the mutated chain, so that only the chain walk can tell. */
+    static final Mutation RESEAL = new Mutation("regions list rebuilt to match",
+        i -> ReferenceCheck.reseal(i.bytes, i.requested));
+
     private Mutations()
     {
     }
@@ -73,6 +77,20 @@ final class Mutations
                     out.add(copyPage(page, next));
                 }
             }
+        }
+        if (!map.pagesOf(Kind.REGIONS).isEmpty())
+        {
+            // The same damage to the chain with the regions list made to agree: only the walk can tell.
+            final List<Mutation> chain = new ArrayList<>();
+            for (final Mutation mutation : out)
+            {
+                if (mutation.description().startsWith("node ") || mutation.description().startsWith("obj ") ||
+                    mutation.description().contains(" link "))
+                {
+                    chain.add(Mutation.of(List.of(mutation, RESEAL)));
+                }
+            }
+            out.addAll(chain);
         }
         out.addAll(sizeMutations(seed));
         out.addAll(requestMutations(seed));
@@ -369,6 +387,10 @@ final class Mutations
         for (int i = 0; i < count; i++)
         {
             parts.add(randomOne(seed, rng));
+        }
+        if (seed.map().pagesOf(Kind.REGIONS).size() > 0 && rng.nextInt(3) == 0)
+        {
+            parts.add(RESEAL);
         }
         if (rng.nextInt(40) == 0)
         {

@@ -32,9 +32,21 @@ import java.util.Set;
  */
 final class ReferenceCheck
 {
-    /** One object as a load will see it, in chain order. */
-    record ObjFacts(long folios, long folioPages, long dataLen, boolean empty)
+    /**
+     * One object as a load will see it, in chain order.
+     *
+     * @param folioEntries the folio entries in stream order.
+     * @param folioIndices the mapping index of each.
+     * @param bytePfns     the byte stream's data pages in order.
+     */
+    record ObjFacts(long folios, long folioPages, long dataLen, boolean empty, long[] folioEntries,
+        long[] folioIndices, long[] bytePfns)
     {
+        @Override
+        public String toString()
+        {
+            return "{folios=" + folios + ", pages=" + folioPages + ", dataLen=" + dataLen + ", empty=" + empty + "}";
+        }
     }
 
     record NodeFacts(String name, List<ObjFacts> objs)
@@ -89,6 +101,74 @@ final class ReferenceCheck
         {
             return new Result(ex.getMessage(), !check.headerChecked, List.of());
         }
+    }
+
+    /**
+     * Rewrite the regions list (in its existing pages), {@code nr_regions} and {@code preserved_pages} of a
+     * sealed super block so that they match what its node chain references now: after a mutation of the
+     * chain, this makes an image whose damage, if any, only the chain walk can find.
+     *
+     * @return false (and nothing changed) when the chain or the list cannot be walked, or the list pages
+     *         cannot hold the runs.
+     */
+    static boolean reseal(final byte[] image, final long sbPfn)
+    {
+        final ReferenceCheck check = new ReferenceCheck(image);
+        final long sb = Le.page(sbPfn);
+        if (sbPfn <= 0 || sbPfn >= check.pfnCount || image.length < Pfn.PAGE_SIZE)
+        {
+            return false;
+        }
+        final List<Long> listPages = new ArrayList<>();
+        try
+        {
+            check.claimed.set((int)sbPfn);
+            check.walkNodes(Le.u64(image, sb + SuperBlockDescriptor.NODE_PFN_OFFSET));
+            long list = Le.u64(image, sb + SuperBlockDescriptor.REGION_LIST_PFN_OFFSET);
+            while (list != 0)
+            {
+                check.claimMeta(list, "regions list");
+                listPages.add(list);
+                list = Le.u64(image, Le.page(list) + RegionListDescriptor.NEXT_PFN_OFFSET);
+            }
+        }
+        catch (final Invalid ex)
+        {
+            return false;
+        }
+        final List<long[]> runs = new ArrayList<>();
+        for (int start = check.claimed.nextSetBit(0); start >= 0; )
+        {
+            final int end = check.claimed.nextClearBit(start);
+            runs.add(new long[] {start, end});
+            start = check.claimed.nextSetBit(end);
+        }
+        if (listPages.isEmpty() || runs.size() > (long)listPages.size() * RegionListDescriptor.REGIONS_MAX)
+        {
+            return false;
+        }
+        int run = 0;
+        long lastPopulated = listPages.get(0);
+        for (int p = 0; p < listPages.size(); p++)
+        {
+            final long at = Le.page(listPages.get(p));
+            java.util.Arrays.fill(image, (int)at + RegionListDescriptor.REGIONS_OFFSET, (int)at + Pfn.PAGE_SIZE, (byte)0);
+            Le.put64(image, at + RegionListDescriptor.PREV_PFN_OFFSET, p == 0 ? 0 : listPages.get(p - 1));
+            for (int i = 0; i < RegionListDescriptor.REGIONS_MAX && run < runs.size(); i++, run++)
+            {
+                Le.put64(image, at + RegionListDescriptor.regionOffset(i), Le.page(runs.get(run)[0]));
+                Le.put64(image, at + RegionListDescriptor.regionOffset(i) + 8,
+                    Le.page(runs.get(run)[1] - runs.get(run)[0]));
+                lastPopulated = listPages.get(p);
+            }
+        }
+        Le.put64(image, Le.page(listPages.get(0)) + RegionListDescriptor.PREV_PFN_OFFSET, lastPopulated);
+        Le.put64(image, sb + SuperBlockDescriptor.NR_REGIONS_OFFSET, runs.size());
+        if (Le.u32(image, sb + SuperBlockDescriptor.FORMAT_VERSION_OFFSET) != 0)
+        {
+            Le.put64(image, sb + SuperBlockDescriptor.PRESERVED_PAGES_OFFSET, check.claimed.cardinality());
+        }
+        return true;
     }
 
     private static void require(final boolean rule, final String what)
@@ -201,16 +281,20 @@ final class ReferenceCheck
                 claimMeta(obj, "obj");
                 final long o = Le.page(obj);
                 require(Le.zero(b, o + ObjDescriptor.LENGTH, o + Pfn.PAGE_SIZE), "obj reserved bytes");
+                final List<long[]> folioList = new ArrayList<>();
+                final List<long[]> byteList = new ArrayList<>();
                 final long[] folios = walkStream(Le.u64(b, o + ObjDescriptor.FOLIOS_HEAD_LINK_PFN_OFFSET),
-                    Le.u64(b, o + ObjDescriptor.FOLIOS_TAIL_LINK_PFN_OFFSET), true);
+                    Le.u64(b, o + ObjDescriptor.FOLIOS_TAIL_LINK_PFN_OFFSET), true, folioList);
                 final long[] bytes = walkStream(Le.u64(b, o + ObjDescriptor.BYTES_HEAD_LINK_PFN_OFFSET),
-                    Le.u64(b, o + ObjDescriptor.BYTES_TAIL_LINK_PFN_OFFSET), false);
+                    Le.u64(b, o + ObjDescriptor.BYTES_TAIL_LINK_PFN_OFFSET), false, byteList);
                 final long dataLen = Le.u64(b, o + ObjDescriptor.DATA_LEN_OFFSET);
                 require(dataLen >= 0 && bytes[1] == dataLen / Pfn.PAGE_SIZE + (dataLen % Pfn.PAGE_SIZE == 0 ? 0 : 1),
                     "obj data_len does not match its byte pages");
                 objs.add(new ObjFacts(folios[0], folios[1], dataLen,
                     Le.u64(b, o + ObjDescriptor.FOLIOS_HEAD_LINK_PFN_OFFSET) == 0 &&
-                    Le.u64(b, o + ObjDescriptor.BYTES_HEAD_LINK_PFN_OFFSET) == 0));
+                    Le.u64(b, o + ObjDescriptor.BYTES_HEAD_LINK_PFN_OFFSET) == 0,
+                    folioList.stream().mapToLong(e -> e[0]).toArray(), folioList.stream().mapToLong(e -> e[1]).toArray(),
+                    byteList.stream().mapToLong(e -> e[0] >>> Pfn.PAGE_SHIFT).toArray()));
                 obj = Le.u64(b, o + ObjDescriptor.OBJ_PFN_OFFSET);
             }
             nodes.add(new NodeFacts(name, List.copyOf(objs)));
@@ -218,8 +302,8 @@ final class ReferenceCheck
         }
     }
 
-    /** @return {entries, pages}. */
-    private long[] walkStream(final long head, final long tail, final boolean folios)
+    /** @return {entries, pages}; {@code found} receives {entry, index} for each entry. */
+    private long[] walkStream(final long head, final long tail, final boolean folios, final List<long[]> found)
     {
         require((head == 0) == (tail == 0), "stream head without tail or the reverse");
         long entries = 0;
@@ -233,6 +317,7 @@ final class ReferenceCheck
             require(folios || Le.u64(b, at + LinkDescriptor.INDEX_OFFSET) == 0, "bytes link index not zero");
             boolean ended = false;
             int used = 0;
+            long index = Le.u64(b, at + LinkDescriptor.INDEX_OFFSET);
             for (int i = 0; i < LinkDescriptor.ENTRIES_MAX; i++)
             {
                 final long entry = Le.u64(b, at + LinkDescriptor.entryOffset(i));
@@ -256,6 +341,8 @@ final class ReferenceCheck
                 }
                 used++;
                 pages += count;
+                found.add(new long[] {entry, index});
+                index += count;
             }
             require(used > 0, "link without entries");
             entries += used;
