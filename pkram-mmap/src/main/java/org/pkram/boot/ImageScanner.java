@@ -17,7 +17,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,7 +24,8 @@ import java.util.Set;
 
 /**
  * Walks a preserved image read-only and validates every byte it relies on before boot touches
- * anything: super block, node chain, objects, links, entries, byte-data pages and the regions list.
+ * anything: super block, node chain, objects, links, entries, byte-data pages and the regions list,
+ * and that every byte docs/FORMAT.md reserves (padding, the rest of each page, unused regions) is zero.
  * Emulates what {@code pkram_reserve()} and {@code pkram_init_sb()} read (mm/pkram.c, v3), with the
  * checks the kernel does not make.
  * <p>
@@ -41,6 +41,12 @@ import java.util.Set;
  */
 public final class ImageScanner
 {
+    /** Node names are UTF-8; a name that does not decode is damage, not a name. */
+    private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(() ->
+        StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT));
+
     private final PhysMem mem;
     private final long pfnCount;
     private final List<String> problems;
@@ -567,11 +573,6 @@ public final class ImageScanner
         problems.add(message);
         return false;
     }
-
-    private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(() ->
-        StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT));
 
     /**
      * @return the node's name, or null when its bytes are not UTF-8 (names are UTF-8, and a decoding that

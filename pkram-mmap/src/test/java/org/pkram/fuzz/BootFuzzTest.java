@@ -9,15 +9,12 @@ import org.pkram.fuzz.BootHarness.Outcome;
 import org.pkram.fuzz.FuzzSeeds.Seed;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -49,25 +46,14 @@ class BootFuzzTest
     @BeforeAll
     static void buildSeeds() throws IOException
     {
-        final Path shm = Path.of("/dev/shm");
-        dir = Files.isDirectory(shm) && Files.isWritable(shm) ?
-            Files.createTempDirectory(shm, "pkram-fuzz-") : Files.createTempDirectory("pkram-fuzz-");
+        dir = FuzzSeeds.tempDir("pkram-fuzz-");
         seeds = FuzzSeeds.build(dir.resolve("seeds"));
     }
 
     @AfterAll
     static void removeFiles() throws IOException
     {
-        if (dir != null)
-        {
-            try (Stream<Path> paths = Files.walk(dir))
-            {
-                for (final Path path : paths.sorted(Comparator.reverseOrder()).toList())
-                {
-                    Files.deleteIfExists(path);
-                }
-            }
-        }
+        FuzzSeeds.delete(dir);
     }
 
     @Test
@@ -92,6 +78,7 @@ class BootFuzzTest
             targetedCount += list.size();
         }
 
+        final long[] targetedRun = new long[seeds.size()];
         long booted = 0;
         long refused = 0;
         final Map<String, Integer> failuresByKind = new TreeMap<>();
@@ -116,6 +103,7 @@ class BootFuzzTest
                     final int k = (block / seeds.size()) * (BLOCK / 2) + (i % BLOCK) / 2;
                     final int[] order = orders.get(seedIndex);
                     mutation = targeted.get(seedIndex).get(order[k % order.length]);
+                    targetedRun[seedIndex] = Math.max(targetedRun[seedIndex], Math.min(k + 1, order.length));
                 }
                 else
                 {
@@ -168,9 +156,14 @@ class BootFuzzTest
             failuresByKind.getOrDefault("inconsistent boot", 0);
         final long changed = failuresByKind.getOrDefault("changed file", 0);
         System.out.printf("boot fuzzer: %d fuzzed images (%d booted consistently, %d refused with a pkram exception)," +
-            " %d crashes, %d changed files [seed %d, %.1f s, targeted mutations %d, per seed booted/refused %s%s]%n",
-            booted + refused + failures, booted, refused, crashes, changed, runSeed,
-            (System.nanoTime() - start) / 1e9, targetedCount, format(outcomesBySeed),
+            " %d crashes, %d changed files%n", booted + refused + failures, booted, refused, crashes, changed);
+        long covered = 0;
+        for (final long n : targetedRun)
+        {
+            covered += n;
+        }
+        System.out.printf("boot fuzzer: seed %d, %.1f s, %d of the %d targeted mutations run, booted/refused per " +
+            "seed: %s%s%n", runSeed, (System.nanoTime() - start) / 1e9, covered, targetedCount, format(outcomesBySeed),
             failures == 0 ? "" : ", failures " + failuresByKind);
         if (failures > 0)
         {
