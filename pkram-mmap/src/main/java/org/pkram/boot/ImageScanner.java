@@ -12,6 +12,11 @@ import org.pkram.layout.RegionListDescriptor;
 import org.pkram.layout.SuperBlockDescriptor;
 import org.pkram.mem.PhysMem;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -19,7 +24,8 @@ import java.util.Set;
 
 /**
  * Walks a preserved image read-only and validates every byte it relies on before boot touches
- * anything: super block, node chain, objects, links, entries, byte-data pages and the regions list.
+ * anything: super block, node chain, objects, links, entries, byte-data pages and the regions list,
+ * and that every byte docs/FORMAT.md reserves (padding, the rest of each page, unused regions) is zero.
  * Emulates what {@code pkram_reserve()} and {@code pkram_init_sb()} read (mm/pkram.c, v3), with the
  * checks the kernel does not make.
  * <p>
@@ -35,6 +41,12 @@ import java.util.Set;
  */
 public final class ImageScanner
 {
+    /** Node names are UTF-8; a name that does not decode is damage, not a name. */
+    private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(() ->
+        StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT));
+
     private final PhysMem mem;
     private final long pfnCount;
     private final List<String> problems;
@@ -129,30 +141,24 @@ public final class ImageScanner
         final int version = SuperBlockDescriptor.formatVersion(view);
         int state = SuperBlockDescriptor.state(view);
         final long generation = SuperBlockDescriptor.generation(view);
-        if (version > SuperBlockDescriptor.FORMAT_VERSION)
+        if (version != 0 && version != SuperBlockDescriptor.FORMAT_VERSION)
         {
+            // Unsigned: 0x80000000 and above are newer formats too, not older ones.
             throw new InvalidSuperBlockException("invalid super block: newer format than this build reads: " +
-                "formatVersion=" + version + ", supported=" + SuperBlockDescriptor.FORMAT_VERSION);
+                "formatVersion=" + Integer.toUnsignedString(version) + ", supported=" +
+                SuperBlockDescriptor.FORMAT_VERSION);
         }
+        final long recordedSize = SuperBlockDescriptor.fileSize(view);
         if (version == 0)
         {
             // Written by the kernel (or a C program from its v3 structs): no pkram fields, sealed by reboot.
-            if (state != SuperBlockDescriptor.STATE_NONE || generation != 0)
+            if (!isZero(view, SuperBlockDescriptor.KERNEL_LENGTH, SuperBlockDescriptor.PKRAM_LENGTH))
             {
                 throw new InvalidSuperBlockException("invalid super block: pkram fields set without a format " +
-                    "version: state=" + state + ", generation=" + generation);
+                    "version: state=" + state + ", generation=" + generation + ", fileSize=" + recordedSize +
+                    ", preservedPages=" + SuperBlockDescriptor.preservedPages(view));
             }
             state = SuperBlockDescriptor.STATE_SEALED;
-        }
-        final long recordedSize = SuperBlockDescriptor.fileSize(view);
-        if (recordedSize > mem.size())
-        {
-            throw new CorruptImageException("super block records a larger memory file: recordedSize=" +
-                recordedSize + ", actualSize=" + mem.size());
-        }
-        if (SuperBlockDescriptor.pad0(view) != 0)
-        {
-            problem("super block padding is not zero: pad0=0x" + Integer.toHexString(SuperBlockDescriptor.pad0(view)));
         }
         switch (state)
         {
@@ -164,21 +170,56 @@ public final class ImageScanner
                 "with no orderly reboot since (only an orderly reboot preserves in that mode)");
             default -> throw new InvalidSuperBlockException("invalid super block: unknown state: state=" + state);
         }
+        if (version != 0)
+        {
+            if (Long.compareUnsigned(recordedSize, mem.size()) > 0)
+            {
+                throw new CorruptImageException("super block records a larger memory file: recordedSize=" +
+                    Long.toUnsignedString(recordedSize) + ", actualSize=" + mem.size());
+            }
+            if (recordedSize < PhysMem.MIN_SIZE || (recordedSize & (Pfn.PAGE_SIZE - 1)) != 0)
+            {
+                problem("super block records an impossible file size: recordedSize=" + recordedSize);
+            }
+        }
+        if (SuperBlockDescriptor.pad0(view) != 0)
+        {
+            problem("super block padding is not zero: pad0=0x" + Integer.toHexString(SuperBlockDescriptor.pad0(view)));
+        }
+        if (!isZero(view, SuperBlockDescriptor.PKRAM_LENGTH, Pfn.PAGE_SIZE))
+        {
+            problem("super block reserved bytes are not zero: pfn=0x" + Long.toHexString(sbPfn) + ", offset=" +
+                firstNonZero(view, SuperBlockDescriptor.PKRAM_LENGTH, Pfn.PAGE_SIZE));
+        }
         final long nodeHead = SuperBlockDescriptor.nodePfn(view);
         final long regionListPfn = SuperBlockDescriptor.regionListPfn(view);
         final long nrRegions = SuperBlockDescriptor.nrRegions(view);
+        final long preservedPages = SuperBlockDescriptor.preservedPages(view);
         pages.set(sbPfn);
         walkNodes(nodeHead);
         if (state == SuperBlockDescriptor.STATE_SEALED)
         {
-            if (regionListPfn == Pfn.NULL_PFN && !nodes.isEmpty())
+            // A sealed page always names a node (a reboot that preserved nothing leaves the page zero), and
+            // a regions list covering what the chain holds: with either missing the image would boot
+            // "empty" and silently drop whatever the list or the chain still describes.
+            if (nodeHead == Pfn.NULL_PFN)
+            {
+                problem("sealed super block has no node: regionListPfn=0x" + Long.toHexString(regionListPfn) +
+                    ", nrRegions=" + nrRegions);
+            }
+            if (regionListPfn == Pfn.NULL_PFN)
             {
                 problem("sealed super block has nodes but no regions list: nodePfn=0x" + Long.toHexString(nodeHead));
             }
-            else if (regionListPfn != Pfn.NULL_PFN)
+            else
             {
                 walkRegions(regionListPfn, nrRegions);
                 checkRegionsCoverPages();
+            }
+            if (version != 0 && preservedPages != pages.cardinality())
+            {
+                problem("super block preserved_pages is not the number of preserved pages: preservedPages=" +
+                    preservedPages + ", found=" + pages.cardinality());
             }
         }
         return result(sbPfn, state, generation, regionListPfn);
@@ -226,10 +267,21 @@ public final class ImageScanner
                 ok = problem("node name has no NUL within " + NodeDescriptor.NAME_MAX + " bytes: pfn=0x" +
                     Long.toHexString(pfn));
             }
+            else if (!isZero(view, NodeDescriptor.NAME_OFFSET + nameLength, Pfn.PAGE_SIZE))
+            {
+                // The name field after the NUL and the rest of the page: zero in every node pkram or the kernel
+                // writes, so stray bytes there are damage (possibly a longer name with a NUL flipped in).
+                ok = problem("node has non-zero bytes after its name's NUL: pfn=0x" + Long.toHexString(pfn) +
+                    ", offset=" + firstNonZero(view, NodeDescriptor.NAME_OFFSET + nameLength, Pfn.PAGE_SIZE));
+            }
             else
             {
-                name = NodeDescriptor.name(view);
-                if (!names.add(name))
+                name = decodeName(view, nameLength);
+                if (name == null)
+                {
+                    ok = problem("node name is not UTF-8: pfn=0x" + Long.toHexString(pfn));
+                }
+                else if (!names.add(name))
                 {
                     ok = problem("two nodes have the same name: name=" + name + ", pfn=0x" + Long.toHexString(pfn));
                 }
@@ -261,6 +313,11 @@ public final class ImageScanner
             final long dataLen = ObjDescriptor.dataLen(view);
             final long next = ObjDescriptor.objPfn(view);
             final long objPfn = pfn;
+            if (!isZero(view, ObjDescriptor.LENGTH, Pfn.PAGE_SIZE))
+            {
+                problem("obj reserved bytes are not zero: obj=0x" + Long.toHexString(objPfn) + ", offset=" +
+                    firstNonZero(view, ObjDescriptor.LENGTH, Pfn.PAGE_SIZE));
+            }
             node.objs++;
             walkStream(node, objPfn, foliosHead, foliosTail, true);
             final long bytePages = walkStream(node, objPfn, bytesHead, bytesTail, false);
@@ -379,9 +436,11 @@ public final class ImageScanner
 
     private void walkRegions(final long head, final long nrRegions)
     {
+        final long fileSize = mem.size();
         long pfn = head;
         long seen = 0;
-        long prevEnd = -1;
+        long prevEnd = 0;
+        boolean ended = false;
         long prevListPfn = Pfn.NULL_PFN;
         long firstPrev = Pfn.NULL_PFN;
         long lastPopulated = Pfn.NULL_PFN;
@@ -405,18 +464,35 @@ public final class ImageScanner
                 problem("regions list page prev_pfn does not point at its predecessor: page=0x" +
                     Long.toHexString(pfn) + ", prev=0x" + Long.toHexString(prev));
             }
-            for (int i = 0; i < RegionListDescriptor.REGIONS_MAX && seen < nrRegions; i++)
+            for (int i = 0; i < RegionListDescriptor.REGIONS_MAX; i++)
             {
                 final long base = RegionListDescriptor.regionBase(view, i);
                 final long size = RegionListDescriptor.regionSize(view, i);
-                if (size == 0)
+                if (!ended && (size == 0 || Long.compareUnsigned(seen, nrRegions) >= 0))
                 {
-                    problem("regions list ends before nr_regions: nrRegions=" + nrRegions + ", found=" + seen);
-                    seen = nrRegions;
-                    break;
+                    // The list ends after nr_regions regions or at a region of size 0, whichever comes first;
+                    // every region after the end, in this page and the following ones, is zero.
+                    ended = true;
+                    if (seen != nrRegions)
+                    {
+                        problem("regions list ends before nr_regions: nrRegions=" + Long.toUnsignedString(nrRegions) +
+                            ", found=" + seen);
+                    }
                 }
-                if ((base & (Pfn.PAGE_SIZE - 1)) != 0 || (size & (Pfn.PAGE_SIZE - 1)) != 0 || size < 0 ||
-                    base <= prevEnd || base + size > mem.size() || base < Pfn.PAGE_SIZE)
+                if (ended)
+                {
+                    if (base != 0 || size != 0)
+                    {
+                        problem("regions list has a non-zero region after its end: page=0x" + Long.toHexString(pfn) +
+                            ", region=" + i + ", base=0x" + Long.toHexString(base) + ", size=0x" +
+                            Long.toHexString(size));
+                        return;
+                    }
+                    continue;
+                }
+                // Unsigned-safe: base and size are each checked against the file before they are added.
+                if ((base & (Pfn.PAGE_SIZE - 1)) != 0 || (size & (Pfn.PAGE_SIZE - 1)) != 0 ||
+                    base < Pfn.PAGE_SIZE || base > fileSize || size < 0 || size > fileSize - base || base <= prevEnd)
                 {
                     problem("region not page aligned, not ascending, overlapping or out of range: page=0x" +
                         Long.toHexString(pfn) + ", region=" + i + ", base=0x" + Long.toHexString(base) + ", size=0x" +
@@ -431,10 +507,10 @@ public final class ImageScanner
             prevListPfn = pfn;
             pfn = RegionListDescriptor.nextPfn(view);
         }
-        if (regions.size() != nrRegions)
+        if (!ended && seen != nrRegions)
         {
-            problem("regions list holds fewer regions than the super block says: nrRegions=" + nrRegions +
-                ", found=" + regions.size());
+            problem("regions list holds fewer regions than the super block says: nrRegions=" +
+                Long.toUnsignedString(nrRegions) + ", found=" + seen);
         }
         if (!regionListPfns.isEmpty() && firstPrev != lastPopulated)
         {
@@ -496,6 +572,61 @@ public final class ImageScanner
         }
         problems.add(message);
         return false;
+    }
+
+    /**
+     * @return the node's name, or null when its bytes are not UTF-8 (names are UTF-8, and a decoding that
+     *         replaced bad bytes could make two different names equal).
+     */
+    private static String decodeName(final UnsafeBuffer node, final int length)
+    {
+        final byte[] utf8 = new byte[length];
+        node.getBytes(NodeDescriptor.NAME_OFFSET, utf8);
+        try
+        {
+            return UTF8.get().reset().decode(ByteBuffer.wrap(utf8)).toString();
+        }
+        catch (final CharacterCodingException ex)
+        {
+            return null;
+        }
+    }
+
+    private static boolean isZero(final UnsafeBuffer page, final int from, final int to)
+    {
+        return firstNonZero(page, from, to) < 0;
+    }
+
+    /**
+     * @return the offset of the first non-zero byte in {@code [from, to)}, or -1.
+     */
+    private static int firstNonZero(final UnsafeBuffer page, final int from, final int to)
+    {
+        int i = from;
+        while (i < to && (i & (Long.BYTES - 1)) != 0)
+        {
+            if (page.getByte(i) != 0)
+            {
+                return i;
+            }
+            i++;
+        }
+        while (i + Long.BYTES <= to)
+        {
+            if (page.getLong(i) != 0)
+            {
+                break;
+            }
+            i += Long.BYTES;
+        }
+        for (; i < to; i++)
+        {
+            if (page.getByte(i) != 0)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static boolean isZeroPage(final UnsafeBuffer page)

@@ -33,7 +33,10 @@ public final class RegionsList
 
     /**
      * Size the list as the kernel does: {@code n} runs need {@code ceil(n / 255)} pages, each of
-     * which may add a run of its own, so {@code n += pages} and size again.
+     * which may add a run of its own, so {@code n += pages} and size again. The kernel sizes twice;
+     * from 65,025 runs on that can fall one page short when every list page adds a run, so the step is
+     * repeated until the size no longer grows (the same result as the kernel's whenever the kernel's
+     * is large enough).
      *
      * @param runs runs of preserved pages before the list exists.
      * @return list pages to allocate.
@@ -42,9 +45,15 @@ public final class RegionsList
     {
         final long max = RegionListDescriptor.REGIONS_MAX;
         long pages = (runs + max - 1) / max;
-        final long n = runs + pages;
-        pages = (n + max - 1) / max;
-        return pages;
+        while (true)
+        {
+            final long next = (runs + pages + max - 1) / max;
+            if (next <= pages)
+            {
+                return pages;
+            }
+            pages = next;
+        }
     }
 
     /**

@@ -1,0 +1,564 @@
+package org.pkram.fuzz;
+
+import org.pkram.Folio;
+import org.pkram.Mode;
+import org.pkram.NodeLoad;
+import org.pkram.ObjLoad;
+import org.pkram.Pkram;
+import org.pkram.PkramOptions;
+import org.pkram.boot.ImageScanner;
+import org.pkram.boot.PfnFile;
+import org.pkram.error.CorruptImageException;
+import org.pkram.error.InvalidArgumentException;
+import org.pkram.error.InvalidSuperBlockException;
+import org.pkram.error.NotAMemoryFileException;
+import org.pkram.error.PkramException;
+import org.pkram.layout.Pfn;
+import org.pkram.mem.PhysMem;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Boots one (possibly hostile) image in-process and judges the outcome:
+ * <ul>
+ * <li>refused: the error is a {@link PkramException} of the kinds boot documents (not a memory file,
+ * invalid super block, corrupt image), the memory file is byte-identical and its pfn file untouched, and
+ * the format ({@link ReferenceCheck}) forbids the image too; with {@code dropInvalid} the same image then
+ * boots empty;</li>
+ * <li>booted: the format allows the image, the nodes are the ones it describes, every node can be loaded
+ * whole (objects, folios, bytes) with no error but the documented EINVAL of an object holding nothing,
+ * an orderly reboot leaves an image fsck finds clean and the next boot finds the remaining nodes.</li>
+ * </ul>
+ * Every boot runs on a worker thread under a time limit, so a hang is reported rather than suffered.
+ */
+final class BootHarness implements AutoCloseable
+{
+    enum Outcome
+    {
+        BOOTED, REFUSED
+    }
+
+    /** A broken oracle: a crash, a changed file, a hang, a wrong verdict. */
+    static final class FuzzFailure extends Exception
+    {
+        final String kind;
+        final boolean fatal;
+
+        FuzzFailure(final String kind, final String message, final Throwable cause, final boolean fatal)
+        {
+            super(kind + ": " + message, cause);
+            this.kind = kind;
+            this.fatal = fatal;
+        }
+
+        String report()
+        {
+            final StringWriter out = new StringWriter();
+            out.append(getMessage()).append('\n');
+            if (getCause() != null)
+            {
+                getCause().printStackTrace(new PrintWriter(out));
+            }
+            return out.toString();
+        }
+    }
+
+    private final Path file;
+    private final Path pfnFile;
+    private final long timeoutMillis;
+    /** What the file holds, when known (after a refusal left it unchanged); null otherwise. */
+    private byte[] onDisk;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r ->
+    {
+        final Thread thread = new Thread(r, "pkram-fuzz-boot");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    BootHarness(final Path dir, final long timeoutMillis)
+    {
+        this.file = FuzzSeeds.format(dir, 64L << 10);
+        this.pfnFile = PfnFile.of(file);
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    Path file()
+    {
+        return file;
+    }
+
+    /**
+     * @param image     the file's bytes.
+     * @param requested the {@code pkram=} pfn.
+     * @param mode      the mode of the first boot (later boots alternate).
+     * @param tryDrop   after a refusal, also boot with {@code dropInvalid}.
+     */
+    Outcome run(final byte[] image, final long requested, final Mode mode, final boolean tryDrop) throws FuzzFailure
+    {
+        writeImage(image);
+        deletePfnFile();
+        final ReferenceCheck.Result reference = ReferenceCheck.check(image, requested);
+        final Throwable error = call("boot", () -> bootAndVerify(requested, mode, reference, image));
+        if (error == null)
+        {
+            onDisk = null; // booting wrote to it
+            return Outcome.BOOTED;
+        }
+        onDisk = null;
+        if (error instanceof FuzzFailure failure)
+        {
+            throw failure;
+        }
+        if (!(error instanceof PkramException))
+        {
+            throw new FuzzFailure("crash", "boot threw a non-pkram error: " + error, error, false);
+        }
+        if (!(error instanceof NotAMemoryFileException || error instanceof InvalidSuperBlockException ||
+            error instanceof CorruptImageException))
+        {
+            throw new FuzzFailure("unexpected error", "boot refused with an error it does not document for a " +
+                "damaged image: " + error, error, false);
+        }
+        final long changedAt = mismatch(image);
+        if (changedAt >= 0)
+        {
+            throw new FuzzFailure("changed file", "boot refused (" + error + ") but the file changed at byte " +
+                changedAt + " (length " + image.length + ")", error, false);
+        }
+        onDisk = image;
+        if (Files.exists(pfnFile))
+        {
+            throw new FuzzFailure("changed file", "boot refused (" + error + ") but wrote the pfn file", error, false);
+        }
+        if (reference.valid())
+        {
+            throw new FuzzFailure("refused a valid image", "boot refused an image the format allows: " + error,
+                error, false);
+        }
+        if (reference.headerProblem() != fromPhysMem(error))
+        {
+            throw new FuzzFailure("wrong stage", "boot refused with " + error + ", the format says: " +
+                reference.problem(), error, false);
+        }
+        if (fromScanner(error))
+        {
+            fsckDamaged(requested, error);
+        }
+        if (tryDrop && !reference.headerProblem())
+        {
+            onDisk = null;
+            final Throwable dropError = call("boot with dropInvalid", () -> dropAndVerify(requested, mode));
+            if (dropError != null)
+            {
+                throw dropError instanceof FuzzFailure f ? f :
+                    new FuzzFailure("drop", "boot with dropInvalid failed after " + error + ": " + dropError,
+                        dropError, false);
+            }
+        }
+        return Outcome.REFUSED;
+    }
+
+    /** Write {@code image} to the file: only the pages that differ from what it is known to hold. */
+    private void writeImage(final byte[] image)
+    {
+        final byte[] known = onDisk;
+        if (known == null || known.length != image.length)
+        {
+            FuzzSeeds.write(file, image);
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            for (int at = 0; at < image.length; at += Pfn.PAGE_SIZE)
+            {
+                final int end = Math.min(image.length, at + Pfn.PAGE_SIZE);
+                if (Arrays.mismatch(known, at, end, image, at, end) >= 0)
+                {
+                    final ByteBuffer page = ByteBuffer.wrap(image, at, end - at);
+                    long position = at;
+                    while (page.hasRemaining())
+                    {
+                        position += channel.write(page, position);
+                    }
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** @return the first byte where the file differs from {@code image} (its length when longer), or -1. */
+    private long mismatch(final byte[] image)
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined())
+        {
+            final long size = channel.size();
+            if (size == 0 || image.length == 0)
+            {
+                return size == image.length ? -1 : 0;
+            }
+            final MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            return MemorySegment.mismatch(mapped, 0, size, MemorySegment.ofArray(image), 0, image.length);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** @return true when attaching the file refused it (its header), before any image was looked at. */
+    private static boolean fromPhysMem(final Throwable error)
+    {
+        return Arrays.stream(error.getStackTrace()).anyMatch(e -> e.getClassName().equals(PhysMem.class.getName()));
+    }
+
+    private static boolean fromScanner(final Throwable error)
+    {
+        return Arrays.stream(error.getStackTrace()).anyMatch(e -> e.getClassName().equals(ImageScanner.class.getName()));
+    }
+
+    /**
+     * fsck (collecting mode) on an image boot refused: it may throw a pkram exception or must list at least
+     * one problem; any other error is a crash of the tool meant to look at damaged images.
+     */
+    private void fsckDamaged(final long requested, final Throwable bootError) throws FuzzFailure
+    {
+        final List<String> problems = new ArrayList<>();
+        final Throwable error = call("fsck", () ->
+        {
+            try (PhysMem mem = PhysMem.openReadOnly(file))
+            {
+                ImageScanner.check(mem, requested, problems);
+            }
+        });
+        if (error instanceof FuzzFailure failure)
+        {
+            throw failure;
+        }
+        if (error != null && !(error instanceof PkramException))
+        {
+            throw new FuzzFailure("crash", "fsck threw a non-pkram error on an image boot refused (" + bootError +
+                "): " + error, error, false);
+        }
+        if (error == null && problems.isEmpty())
+        {
+            throw new FuzzFailure("fsck", "fsck finds nothing wrong with an image boot refused: " + bootError,
+                bootError, false);
+        }
+    }
+
+    private interface Step
+    {
+        void run() throws Exception;
+    }
+
+    /** @return null when the step ran through, else what it threw (a hang is a fatal FuzzFailure). */
+    private Throwable call(final String what, final Step step) throws FuzzFailure
+    {
+        final Future<?> future = worker.submit(() ->
+        {
+            step.run();
+            return null;
+        });
+        try
+        {
+            future.get(timeoutMillis, TimeUnit.MILLISECONDS);
+            return null;
+        }
+        catch (final ExecutionException ex)
+        {
+            return ex.getCause();
+        }
+        catch (final TimeoutException ex)
+        {
+            future.cancel(true);
+            throw new FuzzFailure("hang", what + " did not return within " + timeoutMillis + " ms", null, true);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new FuzzFailure("interrupted", what, ex, true);
+        }
+    }
+
+    private void bootAndVerify(final long requested, final Mode mode, final ReferenceCheck.Result reference,
+        final byte[] image) throws FuzzFailure
+    {
+        final Pkram first = Pkram.boot(PkramOptions.of(file).superBlockPfn(requested).mode(mode).shutdownHook(false));
+        try
+        {
+            verifyBooted(first, mode, reference, image);
+        }
+        catch (final FuzzFailure ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable ex)
+        {
+            throw new FuzzFailure("inconsistent boot", "the image booted, then failed: " + ex, ex, false);
+        }
+    }
+
+    private void verifyBooted(final Pkram first, final Mode mode, final ReferenceCheck.Result reference,
+        final byte[] image) throws FuzzFailure
+    {
+        final Map<String, ReferenceCheck.NodeFacts> expected = new TreeMap<>();
+        final List<String> kept = new ArrayList<>();
+        try (first)
+        {
+            if (!reference.valid())
+            {
+                throw new FuzzFailure("accepted a damaged image", "boot accepted an image the format forbids: " +
+                    reference.problem(), null, false);
+            }
+            reference.nodes().forEach(n -> expected.put(n.name(), n));
+            final List<String> names = new ArrayList<>(first.nodeNames());
+            names.sort(null);
+            if (!names.equals(new ArrayList<>(expected.keySet())))
+            {
+                throw new FuzzFailure("wrong nodes", "boot found " + names + ", the image holds " + expected.keySet(),
+                    null, false);
+            }
+            // Load every other node now, the rest after an orderly reboot.
+            for (int i = 0; i < names.size(); i++)
+            {
+                if (i % 2 == 0)
+                {
+                    loadAll(first, expected.get(names.get(i)), image);
+                }
+                else
+                {
+                    kept.add(names.get(i));
+                }
+            }
+        }
+        long pfn = first.superBlockPfn();
+        fsck(pfn, "after the first reboot");
+        final Mode other = mode == Mode.CRASH_SAFE ? Mode.KERNEL_FAITHFUL : Mode.CRASH_SAFE;
+        final Pkram second = boot(pfn, other);
+        try (second)
+        {
+            final List<String> names = new ArrayList<>(second.nodeNames());
+            names.sort(null);
+            if (!names.equals(kept))
+            {
+                throw new FuzzFailure("lost nodes", "after a reboot the image holds " + names + ", expected " + kept,
+                    null, false);
+            }
+            for (final String name : names)
+            {
+                loadAll(second, expected.get(name), image);
+            }
+        }
+        pfn = second.superBlockPfn();
+        fsck(pfn, "after the second reboot");
+        try (Pkram third = boot(pfn, mode))
+        {
+            if (!third.nodeNames().isEmpty())
+            {
+                throw new FuzzFailure("lost nodes", "loaded nodes came back: " + third.nodeNames(), null, false);
+            }
+        }
+    }
+
+    private void dropAndVerify(final long requested, final Mode mode) throws FuzzFailure
+    {
+        final Pkram pk;
+        try
+        {
+            pk = Pkram.boot(PkramOptions.of(file).superBlockPfn(requested).mode(mode).dropInvalid(true)
+                .shutdownHook(false));
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new FuzzFailure("drop", "boot with dropInvalid failed: " + ex, ex, false);
+        }
+        try (pk)
+        {
+            if (!pk.nodeNames().isEmpty() || pk.bootMessages().isEmpty())
+            {
+                throw new FuzzFailure("drop", "dropInvalid kept nodes or said nothing: " + pk.nodeNames() + " " +
+                    pk.bootMessages(), null, false);
+            }
+            saveOne(pk);
+        }
+        final long pfn = pk.superBlockPfn();
+        fsck(pfn, "after a boot that dropped the image");
+        try (Pkram again = boot(pfn, mode))
+        {
+            if (!again.nodeNames().equals(List.of("after-drop")))
+            {
+                throw new FuzzFailure("drop", "the node saved after dropping is not back: " + again.nodeNames(),
+                    null, false);
+            }
+        }
+    }
+
+    private static void saveOne(final Pkram pk)
+    {
+        try (var save = pk.prepareSave("after-drop"))
+        {
+            try (var obj = save.prepareSaveObj(org.pkram.DataKind.BYTES))
+            {
+                obj.write(new byte[] {1, 2, 3}, 0, 3);
+            }
+            save.finish();
+        }
+    }
+
+    private Pkram boot(final long pfn, final Mode mode) throws FuzzFailure
+    {
+        try
+        {
+            return Pkram.boot(PkramOptions.of(file).superBlockPfn(pfn).mode(mode).shutdownHook(false));
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new FuzzFailure("reboot not bootable", "an image pkram itself rebooted does not boot (" + mode +
+                ", pkram=0x" + Long.toHexString(pfn) + "): " + ex, ex, false);
+        }
+    }
+
+    private void fsck(final long pfn, final String when) throws FuzzFailure
+    {
+        final List<String> problems = new ArrayList<>();
+        try (PhysMem mem = PhysMem.openReadOnly(file))
+        {
+            ImageScanner.check(mem, pfn, problems);
+        }
+        if (!problems.isEmpty())
+        {
+            throw new FuzzFailure("fsck", "fsck finds problems " + when + ": " + problems, null, false);
+        }
+        final ReferenceCheck.Result reference = ReferenceCheck.check(FuzzSeeds.read(file), pfn);
+        if (!reference.valid())
+        {
+            throw new FuzzFailure("fsck", "the format forbids the image " + when + ": " + reference.problem(), null,
+                false);
+        }
+    }
+
+    private static void loadAll(final Pkram pk, final ReferenceCheck.NodeFacts facts, final byte[] image)
+        throws FuzzFailure
+    {
+        final byte[] buffer = new byte[8192];
+        try (NodeLoad load = pk.prepareLoad(facts.name()))
+        {
+            for (int i = 0; ; i++)
+            {
+                final ObjLoad obj;
+                try
+                {
+                    obj = load.prepareLoadObj();
+                }
+                catch (final InvalidArgumentException ex)
+                {
+                    if (i < facts.objs().size() && facts.objs().get(i).empty())
+                    {
+                        return; // the kernel's EINVAL for an object with no data; the node does not advance
+                    }
+                    throw ex;
+                }
+                if (obj == null)
+                {
+                    if (i != facts.objs().size())
+                    {
+                        throw new FuzzFailure("load", facts.name() + ": " + i + " objects, the image holds " +
+                            facts.objs().size(), null, false);
+                    }
+                    return;
+                }
+                final ReferenceCheck.ObjFacts expected = facts.objs().get(i);
+                long folios = 0;
+                long pages = 0;
+                Folio folio;
+                while ((folio = obj.loadFolio()) != null)
+                {
+                    if (folios < expected.folioEntries().length)
+                    {
+                        final long entry = expected.folioEntries()[(int)folios];
+                        if (folio.pfn() != entry >>> Pfn.PAGE_SHIFT || folio.order() != (entry & 0x1f) ||
+                            folio.index() != expected.folioIndices()[(int)folios])
+                        {
+                            throw new FuzzFailure("load", facts.name() + " obj " + i + " folio " + folios + ": " +
+                                folio + ", the image holds entry 0x" + Long.toHexString(entry) + " at index " +
+                                expected.folioIndices()[(int)folios], null, false);
+                        }
+                    }
+                    folio.buffer().getLong(0);
+                    folio.buffer().getLong(folio.byteLength() - 8);
+                    folios++;
+                    pages += folio.pageCount();
+                }
+                long bytes = 0;
+                int n;
+                while ((n = obj.read(buffer, 0, buffer.length)) > 0)
+                {
+                    for (int k = 0; k < n; )
+                    {
+                        final long at = bytes + k;
+                        final long pfn = expected.bytePfns()[(int)(at >>> Pfn.PAGE_SHIFT)];
+                        final int within = (int)(at & (Pfn.PAGE_SIZE - 1));
+                        final int chunk = Math.min(n - k, Pfn.PAGE_SIZE - within);
+                        final int from = (int)(Le.page(pfn) + within);
+                        if (Arrays.mismatch(buffer, k, k + chunk, image, from, from + chunk) >= 0)
+                        {
+                            throw new FuzzFailure("load", facts.name() + " obj " + i + ": bytes from " + at +
+                                " differ from data page 0x" + Long.toHexString(pfn), null, false);
+                        }
+                        k += chunk;
+                    }
+                    bytes += n;
+                }
+                if (folios != expected.folios() || pages != expected.folioPages() || bytes != expected.dataLen() ||
+                    obj.dataLength() != expected.dataLen())
+                {
+                    throw new FuzzFailure("load", facts.name() + " obj " + i + ": " + folios + " folios, " + pages +
+                        " pages, " + bytes + " bytes; the image holds " + expected, null, false);
+                }
+                obj.finish();
+            }
+        }
+    }
+
+    private void deletePfnFile()
+    {
+        try
+        {
+            Files.deleteIfExists(pfnFile);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        worker.shutdownNow();
+    }
+}

@@ -1,0 +1,28 @@
+/**
+ * The boot fuzzer and hostile-image tests: every damaged or hostile image is refused with a specific
+ * {@link org.pkram.error.PkramException} and leaves the memory file byte-identical, or boots into a
+ * consistent state; never a JVM error, a hang or an OutOfMemoryError (DESIGN.md section 4, "Fail closed").
+ * <ul>
+ * <li>{@link org.pkram.fuzz.BootFuzzTest}: mutations of valid seed images ({@link org.pkram.fuzz.FuzzSeeds})
+ * booted in-process ({@link org.pkram.fuzz.BootHarness}); the verdict must agree with an independent
+ * reading of docs/FORMAT.md ({@link org.pkram.fuzz.ReferenceCheck}).</li>
+ * <li>{@link org.pkram.fuzz.HostileImageTest}: one kind of damage at a time, with the exception each gets,
+ * and a regression test for each validation bug the fuzzer found.</li>
+ * </ul>
+ * Running them:
+ * <pre>
+ * # the fuzz package alone (the short fuzz run: 5,000 images, about 30 s)
+ * mvn -B -pl pkram-mmap test -Dtest='org.pkram.fuzz.**'
+ *
+ * # the long run: 100,000 images (about 10 minutes on two cores); surefire passes -D properties given
+ * # to mvn on to the forked test JVM
+ * mvn -B -pl pkram-mmap test -Dtest=BootFuzzTest -Dpkram.fuzz.images=100000
+ *
+ * # replay one image from a failure report (it prints these three values)
+ * mvn -B -pl pkram-mmap test -Dtest=BootFuzzTest -Dpkram.fuzz.seed=S -Dpkram.fuzz.from=N -Dpkram.fuzz.images=1
+ * </pre>
+ * (With surefire 3.5, {@code -Dtest='org.pkram.fuzz.*'} matches nothing; use {@code org.pkram.fuzz.**}.)
+ * The run ends with {@code boot fuzzer: M fuzzed images (B booted consistently, R refused with a pkram
+ * exception), C crashes, F changed files}.
+ */
+package org.pkram.fuzz;
