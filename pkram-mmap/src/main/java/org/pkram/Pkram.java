@@ -942,7 +942,23 @@ public final class Pkram implements AutoCloseable
 
     private static byte[] nameBytes(final String name)
     {
-        final byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        final byte[] utf8;
+        try
+        {
+            // Strict: getBytes would turn an unpaired surrogate into '?', so two different names could
+            // collide in the image (and fail the next boot's duplicate check).
+            final java.nio.ByteBuffer encoded = StandardCharsets.UTF_8.newEncoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .encode(java.nio.CharBuffer.wrap(name));
+            utf8 = new byte[encoded.remaining()];
+            encoded.get(utf8);
+        }
+        catch (final java.nio.charset.CharacterCodingException ex)
+        {
+            throw new InvalidArgumentException("node name is not valid Unicode (an unpaired surrogate): name=" +
+                name.replaceAll("[\\uD800-\\uDFFF]", "?"));
+        }
         if (utf8.length >= NodeDescriptor.NAME_MAX)
         {
             throw new NameTooLongException("node name too long: utf8Length=" + utf8.length + ", max=" +

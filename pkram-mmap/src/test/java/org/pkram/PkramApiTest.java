@@ -85,6 +85,9 @@ class PkramApiTest
         assertEquals(Errno.ENAMETOOLONG, ex.errno());
         // 128 two-byte characters are 256 UTF-8 bytes: the limit is on bytes, as strlen in the kernel.
         assertThrows(NameTooLongException.class, () -> pk.prepareSave("é".repeat(128)));
+        // Not Unicode: refused, rather than stored as '?' where two such names would collide.
+        assertEquals(Errno.EINVAL, assertThrows(InvalidArgumentException.class,
+            () -> pk.prepareSave("a\uD800")).errno());
     }
 
     @Test

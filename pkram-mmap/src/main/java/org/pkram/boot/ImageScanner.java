@@ -242,7 +242,7 @@ public final class ImageScanner
         long pfn = head;
         while (pfn != Pfn.NULL_PFN)
         {
-            if (!claimMeta(pfn, "node"))
+            if (!claimMeta(pfn, "node", null))
             {
                 return;
             }
@@ -301,7 +301,7 @@ public final class ImageScanner
         long pfn = head;
         while (pfn != Pfn.NULL_PFN)
         {
-            if (!claimMeta(pfn, "obj of node " + node.name()))
+            if (!claimMeta(pfn, "obj", node))
             {
                 return;
             }
@@ -350,7 +350,7 @@ public final class ImageScanner
         long last = Pfn.NULL_PFN;
         while (pfn != Pfn.NULL_PFN)
         {
-            if (!claimMeta(pfn, what + " link of node " + node.name()))
+            if (!claimMeta(pfn, what + " link", node))
             {
                 return pages;
             }
@@ -402,27 +402,28 @@ public final class ImageScanner
         final long pfn = EntryCodec.pfn(entry);
         final int order = EntryCodec.order(entry);
         final int flags = EntryCodec.flags(entry);
-        final String where = "link=0x" + Long.toHexString(linkPfn) + ", entry=" + i + ", value=0x" +
-            Long.toHexString(entry);
+        // A boot walks every entry (a million at 4 GiB of 4 KiB folios): messages are built only on failure.
         if (!Pfn.isValidOrder(order) || (!folios && order != 0))
         {
-            problem("entry of impossible order: " + where + ", order=" + order);
+            problem("entry of impossible order: " + where(linkPfn, i, entry) + ", order=" + order);
             return 0;
         }
         if (flags != 0)
         {
-            problem("entry has flags v3 does not define: " + where + ", flags=0x" + Integer.toHexString(flags));
+            problem("entry has flags v3 does not define: " + where(linkPfn, i, entry) + ", flags=0x" +
+                Integer.toHexString(flags));
             return 0;
         }
         final long count = Pfn.pageCount(order);
         if (pfn <= 0 || pfn + count > pfnCount || (pfn & (count - 1)) != 0)
         {
-            problem("entry pfn out of range or misaligned: " + where + ", pfnCount=0x" + Long.toHexString(pfnCount));
+            problem("entry pfn out of range or misaligned: " + where(linkPfn, i, entry) + ", pfnCount=0x" +
+                Long.toHexString(pfnCount));
             return 0;
         }
         if (!pages.claim(pfn, order))
         {
-            problem("page referenced twice: " + where + ", node=" + node.name());
+            problem("page referenced twice: " + where(linkPfn, i, entry) + ", node=" + node.name());
             return 0;
         }
         if (folios)
@@ -432,6 +433,11 @@ public final class ImageScanner
             node.orders[order]++;
         }
         return count;
+    }
+
+    private static String where(final long linkPfn, final int i, final long entry)
+    {
+        return "link=0x" + Long.toHexString(linkPfn) + ", entry=" + i + ", value=0x" + Long.toHexString(entry);
     }
 
     private void walkRegions(final long head, final long nrRegions)
@@ -448,7 +454,7 @@ public final class ImageScanner
         // an estimate, and pages it did not fill are preserved (and listed) all the same.
         while (pfn != Pfn.NULL_PFN)
         {
-            if (!claimMeta(pfn, "regions list page"))
+            if (!claimMeta(pfn, "regions list page", null))
             {
                 return;
             }
@@ -545,18 +551,28 @@ public final class ImageScanner
         }
     }
 
-    private boolean claimMeta(final long pfn, final String what)
+    /**
+     * @param what  the kind of page, for the message.
+     * @param owner the node it belongs to, for the message; null for none.
+     */
+    private boolean claimMeta(final long pfn, final String what, final NodeEntry owner)
     {
         if (pfn <= 0 || pfn >= pfnCount)
         {
-            return problem(what + " pfn out of range: pfn=0x" + Long.toHexString(pfn) + ", pfnCount=0x" +
-                Long.toHexString(pfnCount));
+            return problem(what + ofNode(owner) + " pfn out of range: pfn=0x" + Long.toHexString(pfn) +
+                ", pfnCount=0x" + Long.toHexString(pfnCount));
         }
         if (!pages.claim(pfn, 0))
         {
-            return problem("page referenced twice (or a cycle): pfn=0x" + Long.toHexString(pfn) + ", as=" + what);
+            return problem("page referenced twice (or a cycle): pfn=0x" + Long.toHexString(pfn) + ", as=" + what +
+                ofNode(owner));
         }
         return true;
+    }
+
+    private static String ofNode(final NodeEntry owner)
+    {
+        return owner == null ? "" : " of node " + owner.name();
     }
 
     /**

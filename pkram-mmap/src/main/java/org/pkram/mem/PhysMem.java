@@ -292,6 +292,14 @@ public final class PhysMem implements AutoCloseable
             throw new CorruptImageException("memory file is truncated: path=" + path + ", recordedSize=" +
                 recorded + ", actualSize=" + actualSize);
         }
+        for (int offset = FileHeaderDescriptor.LENGTH; offset < Pfn.PAGE_SIZE; offset += Long.BYTES)
+        {
+            if (header.getLong(offset) != 0)
+            {
+                throw new CorruptImageException("memory file header has non-zero reserved bytes: path=" + path +
+                    ", offset=" + offset);
+            }
+        }
         if (recorded < MIN_SIZE || (recorded & (Pfn.PAGE_SIZE - 1)) != 0)
         {
             throw new CorruptImageException("memory file header records an impossible size: path=" + path +

@@ -118,6 +118,15 @@ class PhysMemTest
         assertEquals(Errno.EUCLEAN, truncated.errno());
         assertTrue(truncated.getMessage().contains("truncated"), truncated.getMessage());
 
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
+        {
+            raf.setLength(1 << 20);
+            raf.seek(40);
+            raf.write(1); // a reserved byte of the header
+        }
+        final CorruptImageException reserved = assertThrows(CorruptImageException.class, () -> PhysMem.open(file));
+        assertTrue(reserved.getMessage().contains("reserved bytes"), reserved.getMessage());
+
         final PkramException missing = assertThrows(PkramException.class, () -> PhysMem.open(dir.resolve("none")));
         assertEquals(Errno.ENOENT, missing.errno());
     }
