@@ -1,0 +1,267 @@
+package org.pkram.crash;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pkram.FaultPoints;
+import org.pkram.Pkram;
+import org.pkram.PkramOptions;
+import org.pkram.boot.PfnFile;
+import org.pkram.error.Errno;
+import org.pkram.error.InvalidSuperBlockException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The crash harness: a child JVM runs a random workload and is killed with SIGKILL at random moments,
+ * or halts itself at each named publication point; after each death the image must boot, fsck clean,
+ * with every committed node whole, nothing half saved, and every page either free or referenced.
+ * <p>
+ * The normal suite runs a short version. The long one:
+ * {@code mvn -B -pl pkram-mmap test -Dtest=CrashHarnessTest -Dpkram.crash.kills=10000 -Dpkram.crash.lanes=2}
+ * (see {@code package-info.java}).
+ */
+@Tag("crash")
+class CrashHarnessTest
+{
+    /** Random kill points; the long run sets 10000. */
+    private static final int KILLS = Integer.getInteger("pkram.crash.kills", 60);
+    /** Random kill points with four threads in the child. */
+    private static final int THREADED_KILLS = Integer.getInteger("pkram.crash.threadedKills", 12);
+    /** Memory files crashed in parallel. */
+    private static final int LANES = Integer.getInteger("pkram.crash.lanes", 1);
+    /** A kill comes up to this many ms after the child's boot. */
+    private static final int MAX_DELAY_MILLIS = Integer.getInteger("pkram.crash.maxDelayMillis", 300);
+    private static final long SEED = Long.getLong("pkram.crash.seed", System.nanoTime());
+
+    @TempDir
+    Path tempDir;
+
+    private Path dir;
+
+    @BeforeEach
+    void createDir() throws IOException
+    {
+        dir = ScratchDir.create(tempDir);
+    }
+
+    @AfterEach
+    void deleteDir() throws IOException
+    {
+        ScratchDir.delete(dir, tempDir);
+    }
+
+    @Test
+    void shouldLoseNoCommittedNodeWhenKilledAtRandomMoments() throws Exception
+    {
+        final CrashStats stats = new CrashStats("random kills, seed " + SEED);
+        runLanes(stats, KILLS, 1);
+        report(stats);
+        assertEquals(KILLS, stats.killPoints());
+    }
+
+    @Test
+    void shouldLoseNoCommittedNodeWhenKilledWhileFourThreadsWork() throws Exception
+    {
+        final CrashStats stats = new CrashStats("random kills, 4 threads, seed " + SEED);
+        runLanes(stats, THREADED_KILLS, 4);
+        report(stats);
+        assertEquals(THREADED_KILLS, stats.killPoints());
+    }
+
+    @Test
+    void shouldLoseNoCommittedNodeWhenHaltedAtEveryNamedPoint() throws Exception
+    {
+        final CrashStats stats = new CrashStats("named points, seed " + SEED);
+        final SplittableRandom random = new SplittableRandom(SEED);
+        final CrashLane lane = new CrashLane(dir, 0, random.nextLong(), stats);
+        // The very first boot of a new file: no pfn file exists yet.
+        lane.haltAt(FaultPoints.BOOT_FRESH_HEADER_CLEARED, 0, List.of());
+        for (final String point : FaultPoints.ALL)
+        {
+            final boolean fresh = point.equals(FaultPoints.BOOT_FRESH_HEADER_CLEARED);
+            final boolean live = point.equals(FaultPoints.BOOT_LIVE);
+            for (final int skip : skips(point, random))
+            {
+                if (live && lane.committed().isEmpty())
+                {
+                    lane.runToEnd(20, List.of("nonEmpty=true"));
+                }
+                // fresh: a fresh boot over an image (every boot of that child is fresh), the old pfn goes
+                // stale. nonEmpty: boot.live is only visited on images that hold a node, because a crash
+                // there while booting an empty image leaves a super block with state LIVE and no magic,
+                // which the next boot refuses as "bad magic" (a library bug, reported with its own test).
+                lane.haltAt(point, skip, fresh ? List.of("fresh=true") : live ? List.of("nonEmpty=true") : List.of());
+                if (stats.tooManyFailures())
+                {
+                    break;
+                }
+            }
+        }
+        lane.close();
+        report(stats);
+        final Map<String, Integer> hits = stats.hits();
+        final List<String> neverHit = new ArrayList<>();
+        for (final String point : FaultPoints.ALL)
+        {
+            if (hits.getOrDefault(point, 0) == 0)
+            {
+                neverHit.add(point);
+            }
+        }
+        assertEquals(List.of(), neverHit, "named points never reached");
+    }
+
+    @Test
+    void shouldFailClosedWhenAFreshBootOverAnImageDiesBeforeExportingItsPfn() throws Exception
+    {
+        final CrashStats stats = new CrashStats("fresh-boot window, seed " + SEED);
+        final CrashLane lane = new CrashLane(dir, 0, SEED, stats);
+        lane.runToEnd(200, List.of("reboot=0", "truncate=0"));
+        assertEquals(List.of(), stats.failures());
+        assertFalse(lane.committed().isEmpty(), "the image to lose holds nodes");
+        final Path file = lane.file();
+        final long current = PfnFile.read(PfnFile.of(file)).orElseThrow();
+        try (CrashChild child = CrashChild.start(
+            List.of("-Dpkram.fault=" + FaultPoints.BOOT_FRESH_HEADER_CLEARED),
+            List.of("file=" + file, "ops=10", "fresh=true")))
+        {
+            assertEquals(FaultPoints.HALT_EXIT_CODE, child.awaitExit(120_000), child.stderr());
+            assertEquals(List.of("BOOTING fresh"), child.lines());
+        }
+        assertEquals(current, PfnFile.read(PfnFile.of(file)).orElseThrow(), "the pfn file still names the old image");
+        final String before = sha256(file);
+        final InvalidSuperBlockException ex = assertThrows(InvalidSuperBlockException.class, () -> boot(file, current));
+        assertEquals(Errno.EINVAL, ex.errno());
+        assertTrue(ex.getMessage().contains("stale"), ex.getMessage());
+        assertEquals(before, sha256(file), "a refused boot changes no byte");
+        // The harness accepts this only for a death inside a fresh boot: anywhere else it is a corrupt boot.
+        final Path scratch = Files.createDirectories(dir.resolve("scratch"));
+        final ImageCheck.Outcome accepted = ImageCheck.check(file, Map.of(), Map.of(), true, scratch,
+            new SplittableRandom(SEED));
+        assertTrue(accepted.clean() && accepted.freshWindow, accepted.toString());
+        final ImageCheck.Outcome refused = ImageCheck.check(file, Map.of(), Map.of(), false, scratch,
+            new SplittableRandom(SEED));
+        assertFalse(refused.corrupt.isEmpty(), refused.toString());
+        // Starting afresh is the operator's choice: an empty image.
+        try (Pkram pk = boot(file, 0))
+        {
+            assertEquals(List.of(), pk.nodeNames());
+            assertEquals(1, pk.allocator().usedPages() + pk.allocator().reservedPages());
+        }
+        lane.close();
+    }
+
+    @Test
+    void shouldStartEmptyWhenTheFirstBootOfANewFileDies() throws Exception
+    {
+        final Path file = dir.resolve("new.mem");
+        Pkram.format(file, CrashLane.FILE_SIZE, false);
+        try (CrashChild child = CrashChild.start(
+            List.of("-Dpkram.fault=" + FaultPoints.BOOT_FRESH_HEADER_CLEARED), List.of("file=" + file, "ops=10")))
+        {
+            assertEquals(FaultPoints.HALT_EXIT_CODE, child.awaitExit(120_000), child.stderr());
+        }
+        assertTrue(PfnFile.read(PfnFile.of(file)).isEmpty(), "no pfn file: nothing was ever exported");
+        try (Pkram pk = boot(file, 0))
+        {
+            assertEquals(List.of(), pk.nodeNames());
+        }
+    }
+
+    private void runLanes(final CrashStats stats, final int kills, final int threads) throws Exception
+    {
+        final SplittableRandom seeds = new SplittableRandom(SEED + threads);
+        final List<Thread> workers = new ArrayList<>();
+        final List<Throwable> errors = new ArrayList<>();
+        final int lanes = Math.max(1, Math.min(LANES, kills));
+        for (int l = 0; l < lanes; l++)
+        {
+            final int share = kills / lanes + (l < kills % lanes ? 1 : 0);
+            final CrashLane lane = new CrashLane(dir, l, seeds.nextLong(), stats);
+            final Thread worker = Thread.ofPlatform().name("crash-lane-" + l).start(() ->
+            {
+                try
+                {
+                    for (int k = 0; k < share && !stats.tooManyFailures(); k++)
+                    {
+                        lane.killAtRandom(threads, MAX_DELAY_MILLIS);
+                    }
+                    lane.close();
+                }
+                catch (final Throwable ex)
+                {
+                    synchronized (errors)
+                    {
+                        errors.add(ex);
+                    }
+                }
+            });
+            workers.add(worker);
+        }
+        for (final Thread worker : workers)
+        {
+            worker.join();
+        }
+        if (!errors.isEmpty())
+        {
+            final AssertionError failure = new AssertionError("a crash lane failed", errors.get(0));
+            errors.stream().skip(1).forEach(failure::addSuppressed);
+            throw failure;
+        }
+    }
+
+    private static void report(final CrashStats stats)
+    {
+        System.out.println(stats.summary());
+        assertEquals(List.of(), stats.failures(), "crash harness findings (seed " + SEED + ")");
+    }
+
+    private static int[] skips(final String point, final SplittableRandom random)
+    {
+        return switch (point)
+        {
+            case FaultPoints.SAVE_BEFORE_COMMIT, FaultPoints.SAVE_FLAGS_CLEARED, FaultPoints.SAVE_COMMITTED,
+                 FaultPoints.LOAD_BEFORE_UNLINK, FaultPoints.LOAD_UNLINKED ->
+                new int[] {0, 1 + random.nextInt(10), 10 + random.nextInt(60)};
+            case FaultPoints.TRUNCATE_UNLINKED -> new int[] {0, 1 + random.nextInt(5), 5 + random.nextInt(20)};
+            case FaultPoints.BOOT_FRESH_HEADER_CLEARED -> new int[] {1, 2, 3 + random.nextInt(3)};
+            default -> new int[] {0, 1 + random.nextInt(3), 4 + random.nextInt(5)};
+        };
+    }
+
+    private static Pkram boot(final Path file, final long pfn)
+    {
+        return Pkram.boot(PkramOptions.of(file).superBlockPfn(pfn).shutdownHook(false));
+    }
+
+    static String sha256(final Path file) throws Exception
+    {
+        final MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(file))
+        {
+            final byte[] buffer = new byte[1 << 20];
+            int n;
+            while ((n = in.read(buffer)) > 0)
+            {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+}

@@ -1,0 +1,136 @@
+package org.pkram.crash;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counts of a crash run, shared by its lanes, and the summary line each test prints.
+ */
+final class CrashStats
+{
+    private static final int MAX_FAILURES = 5;
+
+    private final String name;
+    private final long startNanos = System.nanoTime();
+    private final LongAdder randomKills = new LongAdder();
+    private final LongAdder namedHalts = new LongAdder();
+    private final LongAdder checkerBoots = new LongAdder();
+    private final LongAdder workloadBoots = new LongAdder();
+    private final LongAdder corruptBoots = new LongAdder();
+    private final LongAdder lostNodes = new LongAdder();
+    private final LongAdder phantomNodes = new LongAdder();
+    private final LongAdder leaks = new LongAdder();
+    private final LongAdder verified = new LongAdder();
+    private final LongAdder events = new LongAdder();
+    private final LongAdder freshWindows = new LongAdder();
+    private final LongAdder nodesAfterCrash = new LongAdder();
+    private final Map<String, Integer> hits = new TreeMap<>();
+    private final Map<String, Integer> misses = new TreeMap<>();
+    private final List<String> failures = new ArrayList<>();
+
+    CrashStats(final String name)
+    {
+        this.name = name;
+    }
+
+    void randomKill()
+    {
+        randomKills.increment();
+    }
+
+    synchronized void namedHalt(final String point)
+    {
+        namedHalts.increment();
+        hits.merge(point, 1, Integer::sum);
+    }
+
+    synchronized void namedMiss(final String point)
+    {
+        misses.merge(point, 1, Integer::sum);
+    }
+
+    void childRun(final int lines, final int boots)
+    {
+        events.add(lines);
+        workloadBoots.add(boots);
+    }
+
+    void checked(final ImageCheck.Outcome outcome)
+    {
+        if (outcome.booted)
+        {
+            checkerBoots.increment();
+        }
+        if (!outcome.corrupt.isEmpty())
+        {
+            corruptBoots.increment();
+        }
+        lostNodes.add(outcome.lost.size());
+        phantomNodes.add(outcome.phantom.size());
+        leaks.add(outcome.leaked.isEmpty() ? 0 : 1);
+        verified.add(outcome.verified);
+    }
+
+    void freshWindow()
+    {
+        freshWindows.increment();
+    }
+
+    void nodes(final int present)
+    {
+        nodesAfterCrash.add(present);
+    }
+
+    synchronized void failure(final String report)
+    {
+        failures.add(report);
+    }
+
+    synchronized boolean tooManyFailures()
+    {
+        return failures.size() >= MAX_FAILURES;
+    }
+
+    synchronized List<String> failures()
+    {
+        return List.copyOf(failures);
+    }
+
+    synchronized Map<String, Integer> hits()
+    {
+        return Map.copyOf(hits);
+    }
+
+    long killPoints()
+    {
+        return randomKills.sum() + namedHalts.sum();
+    }
+
+    /**
+     * @return the one-line summary.
+     */
+    synchronized String summary()
+    {
+        final long seconds = (System.nanoTime() - startNanos) / 1_000_000_000L;
+        final StringBuilder line = new StringBuilder();
+        line.append("crash harness: ").append(killPoints()).append(" kill points (")
+            .append(randomKills.sum()).append(" random, ").append(namedHalts.sum()).append(" named), ")
+            .append(checkerBoots.sum() + workloadBoots.sum()).append(" boots, ")
+            .append(corruptBoots.sum()).append(" corrupt boots, ")
+            .append(lostNodes.sum()).append(" lost nodes")
+            .append("; ").append(phantomNodes.sum()).append(" half-saved or stale nodes visible, ")
+            .append(leaks.sum()).append(" page leaks, ")
+            .append(verified.sum()).append(" nodes verified after a crash, ")
+            .append(events.sum()).append(" workload events, ")
+            .append(freshWindows.sum()).append(" crashes inside a fresh boot (failed closed), ")
+            .append(seconds).append(" s [").append(name).append(']');
+        if (!hits.isEmpty() || !misses.isEmpty())
+        {
+            line.append(" hits=").append(hits).append(" not reached=").append(misses);
+        }
+        return line.toString();
+    }
+}
