@@ -25,8 +25,7 @@ import java.util.Set;
  * fuzzer requires the boot to agree, both ways: an image the format forbids must be refused, an image it
  * allows must boot.
  * <p>
- * Deliberately not checked, because the format or the library allow it: the file header's reserved bytes
- * (PhysMem does not look at them), the super block's generation, the regions fields of a LIVE super block
+ * Deliberately not checked, because the format or the library allow it: the super block's generation, the regions fields of a LIVE super block
  * (a crash during a reboot leaves them), a PKRAM_LOAD node in any state (a reboot from the shutdown hook
  * preserves a node being loaded), objects with both streams empty, folio link indices.
  */
@@ -188,6 +187,10 @@ final class ReferenceCheck
         require(Le.u32(b, FileHeaderDescriptor.PAGE_SIZE_OFFSET) == Pfn.PAGE_SIZE, "header page_size");
         final long headerSize = Le.u64(b, FileHeaderDescriptor.FILE_SIZE_OFFSET);
         require(Long.compareUnsigned(headerSize, b.length) <= 0, "file shorter than the header's file_size");
+        for (int offset = FileHeaderDescriptor.LENGTH; offset < Pfn.PAGE_SIZE; offset++)
+        {
+            require(b[offset] == 0, "header reserved bytes not zero");
+        }
         require(headerSize >= PhysMem.MIN_SIZE && headerSize % Pfn.PAGE_SIZE == 0, "header file_size impossible");
         headerChecked = true;
         require(Le.u64(b, FileHeaderDescriptor.SUPER_BLOCK_PFN_OFFSET) == requested,
