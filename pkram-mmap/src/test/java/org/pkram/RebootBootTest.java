@@ -245,6 +245,46 @@ class RebootBootTest
         }
     }
 
+    @Test
+    void shouldBootEmptyWhenAProcessDiedSettingUpOrClearingAnEmptySuperBlock()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final long pfn;
+        try (Pkram pk = Images.bootFresh(file, Mode.CRASH_SAFE))
+        {
+            pfn = pk.superBlockPfn();
+        }
+        // What a kill leaves between "state LIVE" and "magic" of an empty image's boot, or between "magic 0"
+        // and the page being zeroed by the reboot of an empty image: no magic, no kernel field.
+        try (PhysMem mem = PhysMem.open(file))
+        {
+            final UnsafeBuffer sb = mem.page(pfn);
+            SuperBlockDescriptor.formatVersion(sb, SuperBlockDescriptor.FORMAT_VERSION);
+            SuperBlockDescriptor.fileSize(sb, mem.size());
+            SuperBlockDescriptor.generation(sb, 3);
+            SuperBlockDescriptor.state(sb, SuperBlockDescriptor.STATE_LIVE);
+        }
+        try (Pkram pk = Images.boot(file, pfn, Mode.CRASH_SAFE))
+        {
+            assertEquals(List.of(), pk.nodeNames());
+            NodeContent.save(pk, "after", 5, 1);
+        }
+        try (Pkram pk = Images.boot(file, pfn, Mode.CRASH_SAFE))
+        {
+            assertNull(NodeContent.loadAndVerify(pk, "after", 5));
+        }
+        // The same page with a node named is damage, not an empty image.
+        try (PhysMem mem = PhysMem.open(file))
+        {
+            final UnsafeBuffer sb = mem.page(pfn);
+            sb.setMemory(0, Pfn.PAGE_SIZE, (byte)0);
+            SuperBlockDescriptor.formatVersion(sb, SuperBlockDescriptor.FORMAT_VERSION);
+            SuperBlockDescriptor.state(sb, SuperBlockDescriptor.STATE_LIVE);
+            SuperBlockDescriptor.nodePfn(sb, pfn + 1);
+        }
+        assertThrows(InvalidSuperBlockException.class, () -> Images.boot(file, pfn, Mode.CRASH_SAFE));
+    }
+
     static String sha256(final Path file) throws Exception
     {
         final MessageDigest digest = MessageDigest.getInstance("SHA-256");

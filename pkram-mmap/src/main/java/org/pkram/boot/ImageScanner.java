@@ -132,6 +132,13 @@ public final class ImageScanner
                 SuperBlockDescriptor.generation(view) + " in kernel-faithful mode, with no orderly reboot since " +
                 "(only an orderly reboot preserves in that mode)");
         }
+        if (magic == 0 && isUnfinishedEmpty(view))
+        {
+            // No magic and no kernel field set: the kernel's "nothing preserved". pkram leaves such a page
+            // only when a process dies while booting an empty image or rebooting one with nothing to keep.
+            pages.set(sbPfn);
+            return result(sbPfn, SuperBlockDescriptor.STATE_NONE, 0, 0);
+        }
         if (magic != SuperBlockDescriptor.PKRAM_MAGIC)
         {
             throw new InvalidSuperBlockException("invalid super block: bad magic: pfn=0x" + Long.toHexString(sbPfn) +
@@ -643,6 +650,33 @@ public final class ImageScanner
             }
         }
         return -1;
+    }
+
+    /**
+     * A super block page caught half way through being set up for, or cleared after, an empty image: every
+     * kernel field zero, pkram's fields those of a crash-safe boot (format 0 or 1, state NONE or LIVE),
+     * and nothing else on the page.
+     */
+    private static boolean isUnfinishedEmpty(final UnsafeBuffer page)
+    {
+        final int version = SuperBlockDescriptor.formatVersion(page);
+        final int state = SuperBlockDescriptor.state(page);
+        if (SuperBlockDescriptor.pad0(page) != 0 || SuperBlockDescriptor.nodePfn(page) != 0 ||
+            SuperBlockDescriptor.regionListPfn(page) != 0 || SuperBlockDescriptor.nrRegions(page) != 0 ||
+            SuperBlockDescriptor.preservedPages(page) != 0 ||
+            (version != 0 && version != SuperBlockDescriptor.FORMAT_VERSION) ||
+            (state != SuperBlockDescriptor.STATE_NONE && state != SuperBlockDescriptor.STATE_LIVE))
+        {
+            return false;
+        }
+        for (int i = SuperBlockDescriptor.PKRAM_LENGTH; i < Pfn.PAGE_SIZE; i += Long.BYTES)
+        {
+            if (page.getLong(i) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isZeroPage(final UnsafeBuffer page)

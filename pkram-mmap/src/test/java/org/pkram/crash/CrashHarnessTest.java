@@ -98,15 +98,14 @@ class CrashHarnessTest
             final boolean live = point.equals(FaultPoints.BOOT_LIVE);
             for (final int skip : skips(point, random))
             {
-                if (live && lane.committed().isEmpty())
+                // boot.live on an image with nodes and on an empty one: a kill there leaves a super block
+                // without its magic, which must boot (empty) or recover the chain.
+                if (live && skip % 2 == 0 && lane.committed().isEmpty())
                 {
                     lane.runToEnd(20, List.of("nonEmpty=true"));
                 }
-                // fresh: a fresh boot over an image (every boot of that child is fresh), the old pfn goes
-                // stale. nonEmpty: boot.live is only visited on images that hold a node, because a crash
-                // there while booting an empty image leaves a super block with state LIVE and no magic,
-                // which the next boot refuses as "bad magic" (a library bug, reported with its own test).
-                lane.haltAt(point, skip, fresh ? List.of("fresh=true") : live ? List.of("nonEmpty=true") : List.of());
+                // fresh: a fresh boot over an image (every boot of that child is fresh), the old pfn goes stale.
+                lane.haltAt(point, skip, fresh ? List.of("fresh=true") : List.of());
                 if (stats.tooManyFailures())
                 {
                     break;

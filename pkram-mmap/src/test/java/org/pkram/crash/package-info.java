@@ -30,10 +30,9 @@
  * The only boot failure accepted is the documented fail-closed window of a fresh boot: the child died
  * after {@code BOOTING fresh} and before {@code BOOTED}, and the pfn file names the old super block,
  * which boot refuses as stale (EINVAL), or there is no pfn file yet. Anywhere else a refused boot is a
- * corrupt boot. The point {@code boot.live} is visited only on images that hold a node: a crash there
- * while booting an empty image leaves a super block with state LIVE and no magic, which the next boot
- * refuses (a library bug, reported with its own reproduction; drop {@code nonEmpty=true} from the
- * named runs once it is fixed).
+ * corrupt boot. The point {@code boot.live} is visited on images with nodes and on empty ones: a kill
+ * while an empty image boots (or reboots) leaves a super block with no magic and no kernel field, which
+ * the next boot must take as empty.
  * <p>
  * {@link org.pkram.crash.ConcurrentRestartTest} runs the same workload in-process with four threads
  * for five seconds, then restarts and checks the same way. {@link org.pkram.crash.KernelFaithfulCrashTest}

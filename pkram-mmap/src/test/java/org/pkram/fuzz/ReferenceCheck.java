@@ -206,6 +206,14 @@ final class ReferenceCheck
         int state = Le.u32(b, sb + SuperBlockDescriptor.STATE_OFFSET);
         require(!(version == SuperBlockDescriptor.FORMAT_VERSION && state == SuperBlockDescriptor.STATE_CONSUMED),
             "super block consumed");
+        if (magic == 0 && Le.zero(b, sb, sb + SuperBlockDescriptor.KERNEL_LENGTH) &&
+            Le.u64(b, sb + SuperBlockDescriptor.PRESERVED_PAGES_OFFSET) == 0 &&
+            (version == 0 || version == SuperBlockDescriptor.FORMAT_VERSION) &&
+            (state == SuperBlockDescriptor.STATE_NONE || state == SuperBlockDescriptor.STATE_LIVE) &&
+            Le.zero(b, sb + SuperBlockDescriptor.PKRAM_LENGTH, sb + Pfn.PAGE_SIZE))
+        {
+            return; // no magic, no kernel field: nothing preserved (an empty image's boot or reboot cut short)
+        }
         require(magic == SuperBlockDescriptor.PKRAM_MAGIC, "super block magic");
         require(version == 0 || version == SuperBlockDescriptor.FORMAT_VERSION, "super block format_version");
         if (version == 0)
