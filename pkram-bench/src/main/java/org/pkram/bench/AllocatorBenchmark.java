@@ -1,7 +1,6 @@
 package org.pkram.bench;
 
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -15,10 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.pkram.layout.Pfn;
 import org.pkram.mem.PageAllocator;
 
@@ -106,10 +102,6 @@ public class AllocatorBenchmark
      */
     public static void main(final String[] args) throws RunnerException
     {
-        final Options options = new OptionsBuilder()
-            .include("^" + Pattern.quote(AllocatorBenchmark.class.getName()) + "\\.")
-            .shouldFailOnError(true)
-            .build();
-        new Runner(options).run();
+        RunOnly.run(AllocatorBenchmark.class);
     }
 }

@@ -17,10 +17,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.Blackhole;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.pkram.DataKind;
 import org.pkram.Folio;
 import org.pkram.NodeLoad;
@@ -39,7 +36,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * Restart of a process that preserved {@code sizeMiB} of 4 KiB folios split across {@code nodes}
@@ -354,10 +350,6 @@ public class BootBenchmark
      */
     public static void main(final String[] args) throws RunnerException
     {
-        final Options options = new OptionsBuilder()
-            .include("^" + Pattern.quote(BootBenchmark.class.getName()) + "\\.")
-            .shouldFailOnError(true)
-            .build();
-        new Runner(options).run();
+        RunOnly.run(BootBenchmark.class);
     }
 }

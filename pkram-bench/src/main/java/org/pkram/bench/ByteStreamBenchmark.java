@@ -12,10 +12,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.pkram.DataKind;
 import org.pkram.NodeLoad;
 import org.pkram.NodeSave;
@@ -26,7 +23,6 @@ import org.pkram.Pkram;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * A 64 MiB byte stream moved in 1 MiB chunks through {@link ObjSave#write(byte[], int, int)} and
@@ -324,10 +320,6 @@ public class ByteStreamBenchmark
      */
     public static void main(final String[] args) throws RunnerException
     {
-        final Options options = new OptionsBuilder()
-            .include("^" + Pattern.quote(ByteStreamBenchmark.class.getName()) + "\\.")
-            .shouldFailOnError(true)
-            .build();
-        new Runner(options).run();
+        RunOnly.run(ByteStreamBenchmark.class);
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -22,10 +21,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.pkram.DataKind;
 import org.pkram.Folio;
 import org.pkram.NodeLoad;
@@ -182,10 +178,6 @@ public class DurableCommitBenchmark
      */
     public static void main(final String[] args) throws RunnerException
     {
-        final Options options = new OptionsBuilder()
-            .include("^" + Pattern.quote(DurableCommitBenchmark.class.getName()) + "\\.")
-            .shouldFailOnError(true)
-            .build();
-        new Runner(options).run();
+        RunOnly.run(DurableCommitBenchmark.class);
     }
 }

@@ -18,9 +18,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.pkram.mem.PhysMem;
 
 /**
@@ -118,7 +116,6 @@ public class MemoryCopyBenchmark
      */
     public static void main(final String[] args) throws RunnerException
     {
-        new Runner(new OptionsBuilder().include(MemoryCopyBenchmark.class.getSimpleName())
-            .shouldFailOnError(true).build()).run();
+        RunOnly.run(MemoryCopyBenchmark.class);
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -19,10 +18,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Restart to ready: pkram against what users would pick instead, on the same data in the same run.
@@ -188,10 +184,6 @@ public class RestartBenchmark
      */
     public static void main(final String[] args) throws RunnerException
     {
-        final Options options = new OptionsBuilder()
-            .include("^" + Pattern.quote(RestartBenchmark.class.getName()) + "\\.")
-            .shouldFailOnError(true)
-            .build();
-        new Runner(options).run();
+        RunOnly.run(RestartBenchmark.class);
     }
 }
