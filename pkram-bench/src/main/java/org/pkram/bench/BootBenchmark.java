@@ -145,11 +145,16 @@ public class BootBenchmark
     }
 
     /**
-     * Delete the memory file.
+     * Close what a failed iteration may have left open and delete the memory file.
      */
     @TearDown(Level.Trial)
     public void tearDown()
     {
+        if (mapping != null)
+        {
+            mapping.close();
+            mapping = null;
+        }
         if (pkram != null && !pkram.isClosed())
         {
             pkram.close();
