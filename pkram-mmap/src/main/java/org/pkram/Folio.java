@@ -11,7 +11,7 @@ import org.pkram.layout.Pfn;
  * <p>
  * {@link #buffer()} is a zero-copy view straight into the memory file (an Agrona
  * {@link MutableDirectBuffer}, little-endian accessors take a {@code ByteOrder}); it stays valid until
- * the folio is freed or its {@link Pkram} closes.
+ * the folio is freed (then it is detached: any use fails its bounds check) or its {@link Pkram} closes.
  * <p>
  * Ownership: a folio from {@link Pkram#allocFolio(int)} or {@link ObjLoad#loadFolio()} belongs to the
  * caller, who frees it ({@link Pkram#freeFolio(Folio)}) or saves it. Once saved it belongs to the node
@@ -102,6 +102,19 @@ public final class Folio
     Pkram pkram()
     {
         return pkram;
+    }
+
+    /**
+     * The folio was freed: point a view handed out earlier at nothing, so a stale use fails its bounds
+     * check instead of touching pages that may belong to someone else by now.
+     */
+    void detach()
+    {
+        state = State.FREED;
+        if (buffer != null)
+        {
+            buffer.wrap(0, 0);
+        }
     }
 
     @Override

@@ -537,7 +537,7 @@ public final class Pkram implements AutoCloseable
         {
             throw new IllegalStateException("folio is not the caller's to free: " + folio);
         }
-        folio.state = Folio.State.FREED;
+        folio.detach();
         final NodeLoad pending = folio.pendingLoad;
         if (pending != null && pending.deferFree(folio))
         {

@@ -505,6 +505,18 @@ class PkramApiTest
     }
 
     @Test
+    void shouldDetachAFreedFoliosViewSoAStaleUseFailsInsteadOfTouchingReusedPages()
+    {
+        final Folio folio = pk.allocFolio(0);
+        final org.agrona.MutableDirectBuffer view = folio.buffer();
+        view.putLong(0, 7);
+        pk.freeFolio(folio);
+        assertThrows(IndexOutOfBoundsException.class, () -> view.putLong(0, 8));
+        assertThrows(IllegalStateException.class, folio::buffer);
+        assertThrows(IllegalStateException.class, () -> pk.freeFolio(folio));
+    }
+
+    @Test
     void shouldZeroConsumedEntriesAndFreeExhaustedLinksInKernelFaithfulMode()
     {
         pk.close();
