@@ -65,7 +65,16 @@
  * {@code pkram.crash.seed} to replay a run (each summary prints its seed);
  * {@code pkram.crash.concurrentMillis} how long the concurrent test works (default 5000).
  *
- * <h2>Figures of the last long run</h2>
- * Filled in from the summary line of the last long run; see the README.
+ * <h2>Figures of the last long runs</h2>
+ * On the final library, {@code -Dpkram.crash.kills=3000}, two cores, 19 minutes: 3,045 kill points
+ * (3,000 random, 33 named, 12 with 4 threads), 16,139 boots, 0 corrupt boots, 0 lost nodes, 0 page
+ * leaks, 17,218 nodes verified after a crash.
+ * <p>
+ * Before the empty-image fix, with empty images never rebooted ({@code nonEmpty=true} everywhere),
+ * {@code -Dpkram.crash.kills=10000 -Dpkram.crash.threadedKills=1000 -Dpkram.crash.lanes=2}, 43 minutes:
+ * 11,034 kill points (10,000 random, 1,000 with 4 threads, 34 named), 58,974 boots, 0 corrupt boots,
+ * 0 lost nodes. The run before that, without {@code nonEmpty}, found the empty-reboot bug once in
+ * 10,000 random kills (a super block left without its magic; fixed: such a page now boots empty) and
+ * nothing else.
  */
 package org.pkram.crash;
