@@ -195,8 +195,7 @@ public final class ObjLoad implements AutoCloseable
                 @Override
                 public int read()
                 {
-                    final byte[] one = new byte[1];
-                    return ObjLoad.this.read(one, 0, 1) == 1 ? one[0] & 0xff : -1;
+                    return ObjLoad.this.read(oneByte, 0, 1) == 1 ? oneByte[0] & 0xff : -1;
                 }
 
                 @Override

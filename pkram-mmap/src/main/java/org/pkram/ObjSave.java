@@ -38,7 +38,9 @@ public final class ObjSave implements AutoCloseable
     private long dataLen;
     private boolean finished;
     private Bytes<?> recordScratch;
+    private Bytes<?> recordPrefix;
     private OutputStream outputStream;
+    private final byte[] oneByte = new byte[1];
 
     ObjSave(final Pkram pkram, final NodeSave node, final UnsafeBuffer obj, final EnumSet<DataKind> kinds)
     {
@@ -229,9 +231,13 @@ public final class ObjSave implements AutoCloseable
         scratch.clear();
         record.writeMarshallable(scratch);
         final int length = Math.toIntExact(scratch.readRemaining());
-        final Bytes<?> prefix = Bytes.allocateElasticOnHeap(10);
-        prefix.writeStopBit(length);
-        write(prefix);
+        if (recordPrefix == null)
+        {
+            recordPrefix = Bytes.allocateElasticOnHeap(10);
+        }
+        recordPrefix.clear();
+        recordPrefix.writeStopBit(length);
+        write(recordPrefix);
         write(scratch);
     }
 
@@ -249,7 +255,8 @@ public final class ObjSave implements AutoCloseable
                 @Override
                 public void write(final int b)
                 {
-                    ObjSave.this.write(new byte[] {(byte)b}, 0, 1);
+                    oneByte[0] = (byte)b;
+                    ObjSave.this.write(oneByte, 0, 1);
                 }
 
                 @Override

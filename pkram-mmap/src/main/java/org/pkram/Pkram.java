@@ -515,7 +515,7 @@ public final class Pkram implements AutoCloseable
                 Pfn.MAX_FOLIO_ORDER);
         }
         final long pfn = allocator.alloc(order);
-        mem.segment().asSlice(Pfn.toAddr(pfn), (long)Pfn.PAGE_SIZE << order).fill((byte)0);
+        zero(pfn, order);
         return new Folio(this, pfn, order, 0);
     }
 
@@ -792,8 +792,14 @@ public final class Pkram implements AutoCloseable
     long allocMetaPage()
     {
         final long pfn = allocator.alloc(0);
-        mem.segment().asSlice(Pfn.toAddr(pfn), Pfn.PAGE_SIZE).fill((byte)0);
+        zero(pfn, 0);
         return pfn;
+    }
+
+    /** Pages come back from the allocator with whatever an earlier owner left in them. */
+    private void zero(final long pfn, final int order)
+    {
+        mem.segment().asSlice(Pfn.toAddr(pfn), (long)Pfn.PAGE_SIZE << order).fill((byte)0);
     }
 
     long allocDataPage()
