@@ -10,19 +10,39 @@ import org.pkram.layout.Pfn;
  * {@code pkram_load_folio} use it.
  * <p>
  * {@link #buffer()} is a zero-copy view straight into the memory file (an Agrona
- * {@link MutableDirectBuffer}, little-endian accessors take a {@code ByteOrder}); it stays valid until
- * the folio is freed (then it is detached: any use fails its bounds check) or its {@link Pkram} closes.
+ * {@link MutableDirectBuffer}, little-endian accessors take a {@code ByteOrder}). It is valid while the
+ * pages are the caller's or the node's it was saved in. Once they are not (the folio freed; its node
+ * discarded, truncated or loaded and finished; the instance closed or rebooted) the view is detached: it
+ * then reads and writes scratch memory of the same size, never a page that belongs to something else, and
+ * never faults, with Agrona's bounds checks on or off. {@link #buffer()} itself then throws.
  * <p>
  * Ownership: a folio from {@link Pkram#allocFolio(int)} or {@link ObjLoad#loadFolio()} belongs to the
  * caller, who frees it ({@link Pkram#freeFolio(Folio)}) or saves it. Once saved it belongs to the node
- * (the caller may keep using the view until the node is discarded or loaded, as the kernel lets the
- * caller keep using a saved folio). Not thread-safe: one owner at a time.
+ * (the caller may keep using the view until the node's pages go, as the kernel lets the caller keep using
+ * a saved folio). Not thread-safe: one owner at a time.
  */
 public final class Folio
 {
-    enum State
+    /** Bytes in a page. */
+    public static final int PAGE_SIZE = Pfn.PAGE_SIZE;
+
+    /** log2 of {@link #PAGE_SIZE}. */
+    public static final int PAGE_SHIFT = Pfn.PAGE_SHIFT;
+
+    /** The largest order: a folio spans at most {@code 2^10} pages (4 MiB). */
+    public static final int MAX_ORDER = Pfn.MAX_FOLIO_ORDER;
+
+    /**
+     * Who the folio's pages belong to.
+     */
+    public enum State
     {
-        OWNED, SAVED, FREED
+        /** The caller's: allocated, or loaded. */
+        OWNED,
+        /** A node's: saved by reference. */
+        SAVED,
+        /** Given back: freed by the caller. */
+        FREED
     }
 
     private final long pfn;
@@ -30,7 +50,9 @@ public final class Folio
     private final long index;
     private final Pkram pkram;
     private UnsafeBuffer buffer;
-    State state = State.OWNED;
+    private State state = State.OWNED;
+    /** The node it was saved in, while {@link State#SAVED}. */
+    private NodeRecord savedIn;
     /** Crash-safe mode: the load this folio came from, until that load finishes (see {@link NodeLoad}). */
     NodeLoad pendingLoad;
 
@@ -83,18 +105,36 @@ public final class Folio
     }
 
     /**
+     * @return who the pages belong to now.
+     */
+    public State state()
+    {
+        return state;
+    }
+
+    /**
      * @return a zero-copy view of the folio's bytes in the memory file.
-     * @throws IllegalStateException when the folio was freed.
+     * @throws IllegalStateException the pages are not the caller's or the node's any more: the folio was freed,
+     *                               or the node it was saved in was discarded, truncated or loaded (a caller's
+     *                               programming error).
+     * @throws org.pkram.error.PkramUnavailableException (ENODEV) the instance was closed or rebooted.
      */
     public MutableDirectBuffer buffer()
     {
-        if (state == State.FREED)
+        if (state == State.FREED || (state == State.SAVED && savedIn.pagesGone()))
         {
-            throw new IllegalStateException("folio was freed: pfn=0x" + Long.toHexString(pfn));
+            throw new IllegalStateException("folio's pages are no longer the caller's or its node's: " + this +
+                (savedIn != null ? ", node=" + savedIn.name : ""));
         }
         if (buffer == null)
         {
-            buffer = pkram.mem().folio(pfn, order);
+            pkram.checkBooted();
+            final UnsafeBuffer view = pkram.mem().folio(pfn, order);
+            if (state == State.SAVED && !savedIn.addView(view))
+            {
+                FolioViews.detach(view);
+            }
+            buffer = view;
         }
         return buffer;
     }
@@ -105,15 +145,27 @@ public final class Folio
     }
 
     /**
-     * The folio was freed: point a view handed out earlier at nothing, so a stale use fails its bounds
-     * check instead of touching pages that may belong to someone else by now.
+     * Saved by reference into a node: from now on the node's pages, and its view goes when they go.
+     */
+    void saved(final NodeRecord record)
+    {
+        state = State.SAVED;
+        savedIn = record;
+        if (buffer != null && !record.addView(buffer))
+        {
+            FolioViews.detach(buffer);
+        }
+    }
+
+    /**
+     * The folio was freed: point a view handed out earlier at harmless scratch memory.
      */
     void detach()
     {
         state = State.FREED;
         if (buffer != null)
         {
-            buffer.wrap(0, 0);
+            FolioViews.detach(buffer);
         }
     }
 

@@ -18,39 +18,52 @@ import java.util.List;
  * Crash-safe mode: the node stays in the image's chain, untouched, until {@link #finish()}; if the
  * process dies first, the next boot brings it back whole, with the folios already handed out as they
  * are then. Folios handed out are the caller's once the load finishes; freeing one before that is
- * deferred until the finish.
+ * deferred until the finish. Kernel-faithful mode takes the node apart as it is read, as the kernel does.
  * <p>
  * Lifecycle: OPEN → FINISHED; one thread at a time.
  */
 public final class NodeLoad implements AutoCloseable
 {
+    /**
+     * Where a load handle is in its lifecycle.
+     */
+    public enum State
+    {
+        /** Objects may be taken. */
+        OPEN,
+        /** Ended by {@link #finish()} or {@link #close()}: the node is gone, what was handed out is the caller's. */
+        FINISHED
+    }
+
     private final Pkram pkram;
     private final NodeRecord record;
     private final UnsafeBuffer node;
-    private final boolean crashSafe;
+    private final boolean consumes;
     /** Crash-safe: the next object to hand out (the image's node page is not changed). */
     private long nextObj;
     /** Crash-safe: objects handed out, with where their folio streams stopped. */
     private final List<long[]> visited = new ArrayList<>();
     private final List<Folio> deferredFrees = new ArrayList<>();
     private ObjLoad current;
-    private boolean open = true;
+    private State state = State.OPEN;
 
     NodeLoad(final Pkram pkram, final NodeRecord record, final UnsafeBuffer node)
     {
         this.pkram = pkram;
         this.record = record;
         this.node = node;
-        this.crashSafe = pkram.modeInternal() == Mode.CRASH_SAFE;
+        this.consumes = pkram.publisher().consumesOnLoad();
         this.nextObj = NodeDescriptor.objPfn(node);
     }
 
     /**
      * Take the next object ({@code pkram_prepare_load_obj}); a previous object still open is finished.
      * <p>
-     * Errors: EINVAL the object holds neither folios nor bytes (as the kernel, the node is not advanced).
+     * Errors: EINVAL the object holds neither folios nor bytes (as the kernel, the node is not advanced);
+     * ENODEV the instance was closed or sealed.
      *
      * @return the object, or null when none is left (the kernel's ENODATA).
+     * @throws IllegalStateException the load is finished (a caller's programming error).
      */
     public ObjLoad prepareLoadObj()
     {
@@ -59,7 +72,7 @@ public final class NodeLoad implements AutoCloseable
         {
             current.finish();
         }
-        final long objPfn = crashSafe ? nextObj : NodeDescriptor.objPfn(node);
+        final long objPfn = consumes ? NodeDescriptor.objPfn(node) : nextObj;
         if (objPfn == Pfn.NULL_PFN)
         {
             return null;
@@ -70,39 +83,47 @@ public final class NodeLoad implements AutoCloseable
             throw new InvalidArgumentException("object holds neither folios nor bytes: node=" + record.name +
                 ", obj=0x" + Long.toHexString(objPfn));
         }
-        if (crashSafe)
-        {
-            nextObj = ObjDescriptor.objPfn(obj);
-        }
-        else
+        if (consumes)
         {
             // Pop the head object, as the kernel does.
             NodeDescriptor.objPfn(node, ObjDescriptor.objPfn(obj));
         }
-        current = new ObjLoad(pkram, this, objPfn, obj, !crashSafe);
+        else
+        {
+            nextObj = ObjDescriptor.objPfn(obj);
+        }
+        current = new ObjLoad(pkram, this, objPfn, obj, consumes);
         return current;
     }
 
     /** An object was finished: free it now (kernel-faithful) or remember where it stopped (crash-safe). */
-    void objFinished(final ObjLoad obj, final long cursorLink, final int cursorIdx)
+    void objFinished(final ObjLoad obj, final long resumeLink, final int resumeSlot)
     {
         if (current == obj)
         {
             current = null;
         }
-        if (crashSafe)
+        if (consumes)
         {
-            visited.add(new long[] {obj.objPfn(), cursorLink, cursorIdx});
+            pkram.nodes().beginWalk();
+            try
+            {
+                pkram.truncator().truncateObj(obj.objPfn(), resumeLink, resumeSlot);
+            }
+            finally
+            {
+                pkram.nodes().endWalk();
+            }
         }
         else
         {
-            pkram.truncator().truncateObj(obj.objPfn(), cursorLink, cursorIdx);
+            visited.add(new long[] {obj.objPfn(), resumeLink, resumeSlot});
         }
     }
 
     boolean deferFree(final Folio folio)
     {
-        if (!open)
+        if (state != State.OPEN)
         {
             return false;
         }
@@ -112,17 +133,19 @@ public final class NodeLoad implements AutoCloseable
 
     boolean isOpen()
     {
-        return open;
+        return state == State.OPEN;
     }
 
     /**
      * Finish the load ({@code pkram_finish_load}): the node is gone from the image (crash-safe: one store
      * unlinks it, the commit point), and every page not handed out is freed. Handed-out folios are now the
      * caller's. Idempotent.
+     * <p>
+     * Errors: ENODEV the instance was closed or sealed (the node stays in the sealed image, whole).
      */
     public void finish()
     {
-        if (!open)
+        if (state != State.OPEN)
         {
             return;
         }
@@ -131,26 +154,41 @@ public final class NodeLoad implements AutoCloseable
         {
             current.finish();
         }
-        open = false;
-        pkram.loadFinished(record);
+        final NodeList nodes = pkram.nodes();
         final Truncator truncator = pkram.truncator();
-        if (crashSafe)
+        Truncator.reclaim(nodes, () ->
         {
-            for (final long[] obj : visited)
-            {
-                truncator.truncateObj(obj[0], obj[1], (int)obj[2]);
-            }
-            truncator.truncateNode(record.pfn, nextObj);
-            for (final Folio folio : deferredFrees)
-            {
-                pkram.freePage(folio.pfn(), folio.order());
-            }
-            deferredFrees.clear();
-        }
-        else
+            nodes.loadFinished(record);
+            state = State.FINISHED;
+            return List.of(record);
+        }, taken -> freeRest(truncator));
+    }
+
+    private void freeRest(final Truncator truncator)
+    {
+        if (consumes)
         {
             truncator.truncateNode(record.pfn, NodeDescriptor.objPfn(node));
+            return;
         }
+        for (final long[] obj : visited)
+        {
+            truncator.truncateObj(obj[0], obj[1], (int)obj[2]);
+        }
+        truncator.truncateNode(record.pfn, nextObj);
+        for (final Folio folio : deferredFrees)
+        {
+            pkram.allocatorInternal().free(folio.pfn(), folio.order());
+        }
+        deferredFrees.clear();
+    }
+
+    /**
+     * @return where the handle is in its lifecycle.
+     */
+    public State state()
+    {
+        return state;
     }
 
     /**
@@ -172,7 +210,7 @@ public final class NodeLoad implements AutoCloseable
 
     void checkOpen()
     {
-        if (!open)
+        if (state != State.OPEN)
         {
             throw new IllegalStateException("node load is finished: name=" + record.name);
         }

@@ -6,6 +6,7 @@ import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.ObjDescriptor;
 
 import java.util.EnumSet;
+import java.util.List;
 
 /**
  * A node being saved: the save side of {@code struct pkram_stream}. Add objects, then
@@ -16,9 +17,17 @@ import java.util.EnumSet;
  */
 public final class NodeSave implements AutoCloseable
 {
-    private enum State
+    /**
+     * Where a save handle is in its lifecycle.
+     */
+    public enum State
     {
-        OPEN, FINISHED, DISCARDED
+        /** Objects may be added. */
+        OPEN,
+        /** Committed by {@link #finish()}. */
+        FINISHED,
+        /** Dropped by {@link #discard()} or {@link #close()} without a finish. */
+        DISCARDED
     }
 
     private final Pkram pkram;
@@ -86,8 +95,8 @@ public final class NodeSave implements AutoCloseable
         {
             current.finish();
         }
+        pkram.nodes().commit(record, node);
         state = State.FINISHED;
-        pkram.commit(record, node);
     }
 
     /**
@@ -102,7 +111,20 @@ public final class NodeSave implements AutoCloseable
             current.finish();
         }
         state = State.DISCARDED;
-        pkram.discard(record);
+        final Truncator truncator = pkram.truncator();
+        Truncator.reclaim(pkram.nodes(), () ->
+        {
+            pkram.nodes().discard(record);
+            return List.of(record);
+        }, taken -> truncator.truncateNode(taken.pfn));
+    }
+
+    /**
+     * @return where the handle is in its lifecycle.
+     */
+    public State state()
+    {
+        return state;
     }
 
     /**
@@ -140,5 +162,14 @@ public final class NodeSave implements AutoCloseable
             throw new IllegalStateException("node save is " + state.name().toLowerCase() + ": name=" + record.name);
         }
         pkram.checkBooted();
+    }
+
+    /**
+     * A folio was saved into this node by reference: its view, if it has one, is detached when the node's
+     * pages are freed.
+     */
+    NodeRecord record()
+    {
+        return record;
     }
 }

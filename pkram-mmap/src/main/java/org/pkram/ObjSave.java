@@ -4,6 +4,7 @@ import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesMarshallable;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.pkram.image.RecordFraming;
 import org.pkram.layout.ObjDescriptor;
 import org.pkram.layout.Pfn;
 
@@ -24,6 +25,17 @@ import java.util.Objects;
  */
 public final class ObjSave implements AutoCloseable
 {
+    /**
+     * Where an object save is in its lifecycle.
+     */
+    public enum State
+    {
+        /** Folios and bytes may be added. */
+        OPEN,
+        /** Ended by {@link #finish()}, {@link #close()}, the next object or the node's finish. */
+        FINISHED
+    }
+
     private final Pkram pkram;
     private final NodeSave node;
     private final UnsafeBuffer obj;
@@ -36,7 +48,7 @@ public final class ObjSave implements AutoCloseable
     private boolean hasDataPage;
     private int dataOffset = Pfn.PAGE_SIZE;
     private long dataLen;
-    private boolean finished;
+    private State state = State.OPEN;
     private Bytes<?> recordScratch;
     private Bytes<?> recordPrefix;
     private OutputStream outputStream;
@@ -72,7 +84,7 @@ public final class ObjSave implements AutoCloseable
         {
             throw new IllegalArgumentException("folio belongs to another pkram instance: " + folio);
         }
-        if (folio.state != Folio.State.OWNED)
+        if (folio.state() != Folio.State.OWNED)
         {
             throw new IllegalStateException("folio is not the caller's to save: " + folio);
         }
@@ -88,7 +100,7 @@ public final class ObjSave implements AutoCloseable
             return;
         }
         folios.append(folio.pfn(), folio.order(), index);
-        folio.state = Folio.State.SAVED;
+        folio.saved(node.record());
     }
 
     /**
@@ -226,19 +238,11 @@ public final class ObjSave implements AutoCloseable
         if (recordScratch == null)
         {
             recordScratch = Bytes.allocateElasticOnHeap(256);
+            recordPrefix = Bytes.allocateElasticOnHeap(RecordFraming.MAX_PREFIX_LENGTH);
         }
-        final Bytes<?> scratch = recordScratch;
-        scratch.clear();
-        record.writeMarshallable(scratch);
-        final int length = Math.toIntExact(scratch.readRemaining());
-        if (recordPrefix == null)
-        {
-            recordPrefix = Bytes.allocateElasticOnHeap(10);
-        }
-        recordPrefix.clear();
-        recordPrefix.writeStopBit(length);
+        RecordFraming.frame(record, recordScratch, recordPrefix);
         write(recordPrefix);
-        write(scratch);
+        write(recordScratch);
     }
 
     /**
@@ -267,6 +271,14 @@ public final class ObjSave implements AutoCloseable
             };
         }
         return outputStream;
+    }
+
+    /**
+     * @return where the handle is in its lifecycle.
+     */
+    public State state()
+    {
+        return state;
     }
 
     /**
@@ -304,11 +316,11 @@ public final class ObjSave implements AutoCloseable
      */
     public void finish()
     {
-        if (finished)
+        if (state == State.FINISHED)
         {
             return;
         }
-        finished = true;
+        state = State.FINISHED;
         if (hasDataPage && dataOffset < Pfn.PAGE_SIZE)
         {
             dataPage.setMemory(dataOffset, Pfn.PAGE_SIZE - dataOffset, (byte)0);
@@ -345,7 +357,7 @@ public final class ObjSave implements AutoCloseable
 
     private void checkOpen()
     {
-        if (finished)
+        if (state == State.FINISHED)
         {
             throw new IllegalStateException("object save is finished");
         }

@@ -1,6 +1,7 @@
 package org.pkram;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.pkram.image.LinkCursor;
 import org.pkram.layout.EntryCodec;
 import org.pkram.layout.LinkDescriptor;
 import org.pkram.layout.NodeDescriptor;
@@ -8,6 +9,10 @@ import org.pkram.layout.ObjDescriptor;
 import org.pkram.layout.Pfn;
 import org.pkram.mem.PageAllocator;
 import org.pkram.mem.PhysMem;
+
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Frees what a node, an object or a stream still holds: the kernel's {@code pkram_truncate_link}
@@ -18,18 +23,45 @@ import org.pkram.mem.PhysMem;
  */
 final class Truncator
 {
-    /** Cursor value meaning "every folio of the stream was handed out". */
-    static final long ALL_CONSUMED = -1;
-
     private final PhysMem mem;
     private final PageAllocator allocator;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer link = new UnsafeBuffer(0, 0);
+    private final LinkCursor cursor;
 
     Truncator(final PhysMem mem, final PageAllocator allocator)
     {
         this.mem = mem;
         this.allocator = allocator;
+        this.cursor = new LinkCursor(mem);
+    }
+
+    /**
+     * Take nodes out of the list and the image, detach the views of their folios, and free their pages. The
+     * walk holds the mapping's read lock, so the instance cannot unmap under it.
+     *
+     * @param nodes  the node list.
+     * @param unlink takes the nodes off the list and out of the image, under its lock (refused once sealed).
+     * @param free   frees one taken node's pages.
+     * @return the nodes freed.
+     */
+    static List<NodeRecord> reclaim(final NodeList nodes, final Supplier<List<NodeRecord>> unlink,
+        final Consumer<NodeRecord> free)
+    {
+        nodes.beginWalk();
+        try
+        {
+            final List<NodeRecord> taken = unlink.get();
+            for (final NodeRecord record : taken)
+            {
+                record.detachViews();
+                free.accept(record);
+            }
+            return taken;
+        }
+        finally
+        {
+            nodes.endWalk();
+        }
     }
 
     /**
@@ -49,67 +81,56 @@ final class Truncator
     }
 
     /**
-     * Free an object: its folios from the cursor on, every link, every byte-data page, the obj page.
+     * Free a whole node: its page and every object.
+     */
+    void truncateNode(final long nodePfn)
+    {
+        mem.wrap(view, nodePfn, 0);
+        truncateNode(nodePfn, NodeDescriptor.objPfn(view));
+    }
+
+    /**
+     * Free an object: its folios from the resume point on, every link, every byte-data page, the obj page.
      *
      * @param objPfn     the object.
-     * @param cursorLink folio link where the caller stopped loading (folios before it, and before
-     *                   {@code cursorIdx} in it, were handed out and are the caller's); 0 when none was
-     *                   handed out; {@link #ALL_CONSUMED} when all were.
-     * @param cursorIdx  entry index in {@code cursorLink}.
+     * @param resumeLink folio link holding the first folio not handed out (folios before it were, and are the
+     *                   caller's); 0 when none was handed out; {@link LinkCursor#ALL_TAKEN} when all were.
+     * @param resumeSlot that folio's slot in {@code resumeLink}.
      */
-    void truncateObj(final long objPfn, final long cursorLink, final int cursorIdx)
+    void truncateObj(final long objPfn, final long resumeLink, final int resumeSlot)
     {
         mem.wrap(view, objPfn, 0);
         final long foliosHead = ObjDescriptor.foliosHeadLinkPfn(view);
         final long bytesHead = ObjDescriptor.bytesHeadLinkPfn(view);
-        truncateLinks(foliosHead, cursorLink, cursorIdx);
+        truncateLinks(foliosHead, resumeLink, resumeSlot);
         truncateLinks(bytesHead, Pfn.NULL_PFN, 0);
         allocator.free(objPfn, 0);
     }
 
-    private void truncateLinks(final long head, final long cursorLink, final int cursorIdx)
+    private void truncateLinks(final long head, final long resumeLink, final int resumeSlot)
     {
-        boolean consumed = cursorLink != Pfn.NULL_PFN;
-        long pfn = head;
-        while (pfn != Pfn.NULL_PFN)
+        boolean handedOut = resumeLink != Pfn.NULL_PFN;
+        cursor.reset(head);
+        while (cursor.nextLink())
         {
-            mem.wrap(link, pfn, 0);
-            final long next = LinkDescriptor.linkPfn(link);
-            final int from;
-            if (!consumed)
+            int from = 0;
+            if (handedOut)
             {
-                from = 0;
-            }
-            else if (pfn == cursorLink)
-            {
-                from = cursorIdx;
-                consumed = false;
-            }
-            else
-            {
-                from = LinkDescriptor.ENTRIES_MAX;
+                from = cursor.linkPfn() == resumeLink ? resumeSlot : LinkDescriptor.ENTRIES_MAX;
+                handedOut = cursor.linkPfn() != resumeLink;
             }
             for (int i = from; i < LinkDescriptor.ENTRIES_MAX; i++)
             {
-                final long entry = LinkDescriptor.entry(link, i);
-                if (entry == 0)
+                // Every slot, not only up to the first empty one: a kernel-faithful load zeroes the entries it
+                // hands out (no double free), so a partly read stream starts with empty slots.
+                final long entry = LinkDescriptor.entry(cursor.link(), i);
+                if (entry != 0)
                 {
-                    // Unused, or consumed by a kernel-faithful load (zeroed to avoid a double free).
-                    continue;
+                    allocator.free(EntryCodec.pfn(entry), EntryCodec.order(entry));
                 }
-                allocator.free(EntryCodec.pfn(entry), EntryCodec.order(entry));
             }
-            allocator.free(pfn, 0);
-            pfn = next;
+            // The cursor read the next link's pfn on entering this one: freeing it now is safe.
+            allocator.free(cursor.linkPfn(), 0);
         }
-    }
-
-    /**
-     * @return the first object of a node page.
-     */
-    long firstObj(final long nodePfn)
-    {
-        mem.wrap(view, nodePfn, 0);
-        return NodeDescriptor.objPfn(view);
     }
 }

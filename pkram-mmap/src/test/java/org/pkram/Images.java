@@ -1,6 +1,5 @@
 package org.pkram;
 
-import org.pkram.mem.PageAllocator;
 
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
@@ -88,9 +87,8 @@ final class Images
     }
 
     /** Allocator counts as one comparable string. */
-    static String counts(final PageAllocator allocator)
+    static String counts(final PageCounts counts)
     {
-        return "free=" + allocator.freePages() + " used=" + allocator.usedPages() + " reserved=" +
-            allocator.reservedPages() + " banned=" + allocator.bannedPages();
+        return counts.toString();
     }
 }

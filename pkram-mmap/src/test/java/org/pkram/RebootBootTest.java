@@ -115,7 +115,7 @@ class RebootBootTest
             final long preserved;
             try (PhysMem ignored = null)
             {
-                preserved = pk.allocator().reservedPages();
+                preserved = pk.pageCounts().reserved();
             }
             // pkram_cleanup: the list pages went back to the allocator at boot.
             assertTrue(listPages >= 1);

@@ -3,8 +3,8 @@ package org.pkram.boot;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pkram.error.CorruptImageException;
 import org.pkram.error.InvalidSuperBlockException;
+import org.pkram.image.LinkCursor;
 import org.pkram.layout.EntryCodec;
-import org.pkram.layout.LinkDescriptor;
 import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.ObjDescriptor;
 import org.pkram.layout.Pfn;
@@ -51,7 +51,7 @@ public final class ImageScanner
     private final long pfnCount;
     private final List<String> problems;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
-    private final UnsafeBuffer linkView = new UnsafeBuffer(0, 0);
+    private final LinkCursor cursor;
     private final PageBitmap pages;
     private final List<NodeEntry> nodes = new ArrayList<>();
     private final List<long[]> regions = new ArrayList<>();
@@ -63,6 +63,7 @@ public final class ImageScanner
         this.pfnCount = mem.pfnCount();
         this.problems = problems;
         this.pages = new PageBitmap(pfnCount);
+        this.cursor = new LinkCursor(mem);
     }
 
     /**
@@ -353,47 +354,38 @@ public final class ImageScanner
             return 0;
         }
         long pages = 0;
-        long pfn = head;
         long last = Pfn.NULL_PFN;
-        while (pfn != Pfn.NULL_PFN)
+        cursor.reset(head);
+        while (cursor.hasNextLink())
         {
+            final long pfn = cursor.nextLinkPfn();
             if (!claimMeta(pfn, what + " link", node))
             {
                 return pages;
             }
-            mem.wrap(linkView, pfn, 0);
+            cursor.nextLink();
             node.links++;
-            if (!folios && LinkDescriptor.index(linkView) != 0)
+            if (!folios && cursor.linkIndex() != 0)
             {
                 problem("bytes link has a non-zero index: link=0x" + Long.toHexString(pfn));
             }
-            boolean ended = false;
-            for (int i = 0; i < LinkDescriptor.ENTRIES_MAX; i++)
+            int entries = 0;
+            while (cursor.nextEntry())
             {
-                final long entry = LinkDescriptor.entry(linkView, i);
-                if (ended)
-                {
-                    if (entry != 0)
-                    {
-                        problem("link has a non-zero entry after its first empty one: link=0x" + Long.toHexString(pfn) +
-                            ", entry=" + i);
-                        break;
-                    }
-                    continue;
-                }
-                if (entry == 0)
-                {
-                    if (i == 0)
-                    {
-                        problem("link has no entries: link=0x" + Long.toHexString(pfn));
-                    }
-                    ended = true;
-                    continue;
-                }
-                pages += claimEntry(node, pfn, i, entry, folios);
+                pages += claimEntry(node, pfn, cursor.slot(), cursor.entry(), folios);
+                entries++;
+            }
+            if (entries == 0)
+            {
+                problem("link has no entries: link=0x" + Long.toHexString(pfn));
+            }
+            final int stray = cursor.strayEntryAfterEnd();
+            if (stray >= 0)
+            {
+                problem("link has a non-zero entry after its first empty one: link=0x" + Long.toHexString(pfn) +
+                    ", entry=" + stray);
             }
             last = pfn;
-            pfn = LinkDescriptor.linkPfn(linkView);
         }
         if (last != tail)
         {

@@ -14,7 +14,6 @@ import org.pkram.Pkram;
 import org.pkram.PkramOptions;
 import org.pkram.boot.BootParams;
 import org.pkram.error.CorruptImageException;
-import org.pkram.layout.Pfn;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -130,7 +129,7 @@ public final class DemoService
     {
         final long pid = ProcessHandle.current().pid();
         out.println("demo: run 1 (pid " + pid + "): no pkram= parameter, booting " + memoryFile + " empty");
-        final long pages = (long)sizeMiB << (20 - Pfn.PAGE_SHIFT);
+        final long pages = (long)sizeMiB << (20 - Folio.PAGE_SHIFT);
         final long sbPfn;
         final int folios;
         try (Pkram pk = Pkram.boot(PkramOptions.of(memoryFile).shutdownHook(false)))
@@ -157,7 +156,7 @@ public final class DemoService
     private static List<Piece> build(final Pkram pk, final long pages)
     {
         final List<Piece> state = new ArrayList<>();
-        try (Progress progress = Progress.start(System.err, "demo: building state", pages << Pfn.PAGE_SHIFT))
+        try (Progress progress = Progress.start(System.err, "demo: building state", pages << Folio.PAGE_SHIFT))
         {
             long index = 0;
             while (index < pages)
@@ -168,7 +167,7 @@ public final class DemoService
                 fill(view, index);
                 state.add(new Piece(folio, index, order, crc(view)));
                 index += folio.pageCount();
-                progress.update(index << Pfn.PAGE_SHIFT);
+                progress.update(index << Folio.PAGE_SHIFT);
             }
         }
         return state;
@@ -352,7 +351,7 @@ public final class DemoService
 
     private void checkComplete(final List<Piece> state, final int records)
     {
-        final long bytes = totalPages(state) << Pfn.PAGE_SHIFT;
+        final long bytes = totalPages(state) << Folio.PAGE_SHIFT;
         if (bytes != (long)sizeMiB << 20 || records != RECORDS)
         {
             throw new CorruptImageException("demo state is incomplete: bytes=" + bytes + ", expected=" +
@@ -423,7 +422,7 @@ public final class DemoService
         for (long i = 0; i < section.count; i++)
         {
             readRecord(meta, sum);
-            final int length = Pfn.PAGE_SIZE << sum.order;
+            final int length = Folio.PAGE_SIZE << sum.order;
             crc.reset();
             crc.update(state.data.get((int)(offset / SEGMENT_BYTES)), (int)(offset % SEGMENT_BYTES), length);
             checkCrc((int)crc.getValue(), sum);
@@ -513,7 +512,7 @@ public final class DemoService
     private static void fill(final ByteBuffer view, final long index)
     {
         final LongBuffer words = view.duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
-        final long base = index << Pfn.PAGE_SHIFT;
+        final long base = index << Folio.PAGE_SHIFT;
         for (int i = 0; i < words.capacity(); i++)
         {
             words.put(i, mix(base + ((long)i << 3)));
@@ -540,7 +539,7 @@ public final class DemoService
         long pages = 0;
         for (final Piece piece : state)
         {
-            pages += Pfn.pageCount(piece.order);
+            pages += (1 << piece.order);
         }
         return pages;
     }

@@ -21,6 +21,12 @@ final class FileAttributes implements BytesMarshallable
     /** Longest file name, in UTF-8 bytes ({@code NAME_MAX}). */
     static final int NAME_MAX = 255;
 
+    /**
+     * Longest encoded record: five stop-bit numbers of at most 10 bytes each, plus the name. A first record
+     * longer than this is not a file's attributes.
+     */
+    static final int MAX_RECORD_LENGTH = 5 * 10 + NAME_MAX;
+
     String name;
     long length;
     int mode;

@@ -1,11 +1,11 @@
 package org.pkram.cli;
 
+import org.pkram.Folio;
 import org.pkram.Pkram;
 import org.pkram.boot.PfnFile;
 import org.pkram.error.Errno;
 import org.pkram.error.MemoryFileBusyException;
 import org.pkram.error.PkramException;
-import org.pkram.layout.Pfn;
 
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -85,7 +85,7 @@ final class FormatCommand implements Command
         // A pfn file left from an earlier image would name a super block the new file does not have.
         Files.deleteIfExists(PfnFile.of(file));
         Pkram.format(file, size, !args.flag("--sparse"));
-        context.out().println("formatted " + file + ": " + Sizes.mib(size) + " (" + Sizes.pages(size / Pfn.PAGE_SIZE) +
+        context.out().println("formatted " + file + ": " + Sizes.mib(size) + " (" + Sizes.pages(size / Folio.PAGE_SIZE) +
             ")" + (args.flag("--sparse") ? ", sparse" : ""));
         return PkramCli.EXIT_OK;
     }

@@ -1,16 +1,14 @@
 package org.pkram.cli;
 
 import net.openhft.chronicle.bytes.Bytes;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.DirectBuffer;
 import org.pkram.boot.NodeEntry;
 import org.pkram.boot.ScanResult;
-import org.pkram.layout.EntryCodec;
-import org.pkram.layout.FileHeaderDescriptor;
-import org.pkram.layout.LinkDescriptor;
-import org.pkram.layout.NodeDescriptor;
-import org.pkram.layout.ObjDescriptor;
-import org.pkram.layout.Pfn;
-import org.pkram.layout.SuperBlockDescriptor;
+import org.pkram.error.PkramException;
+import org.pkram.image.FileHeaderInfo;
+import org.pkram.image.ObjView;
+import org.pkram.image.StreamSummary;
+import org.pkram.image.SuperBlockInfo;
 import org.pkram.mem.PhysMem;
 
 import java.io.PrintStream;
@@ -71,16 +69,15 @@ final class InspectCommand implements Command
         {
             final PhysMem mem = image.mem();
             printHeader(out, context, image);
-            if (image.pfn() == Pfn.NULL_PFN)
+            if (image.pfn() == 0)
             {
                 out.println("no super block: nothing preserved");
                 return PkramCli.EXIT_OK;
             }
-            final UnsafeBuffer sb = mem.page(image.pfn());
-            printSuperBlock(out, image.pfn(), sb);
+            printSuperBlock(out, SuperBlockInfo.read(mem, image.pfn()));
             for (final NodeEntry node : image.nodes())
             {
-                printNode(out, mem, node);
+                printNode(out, image, node);
             }
             final ScanResult scan = image.scan();
             if (scan != null)
@@ -95,7 +92,7 @@ final class InspectCommand implements Command
             }
             if (!args.flag("--no-dump"))
             {
-                dump(out, "super block page, pfn 0x" + Long.toHexString(image.pfn()), sb);
+                dump(out, "super block page, pfn 0x" + Long.toHexString(image.pfn()), mem.page(image.pfn()));
                 if (!image.nodes().isEmpty())
                 {
                     final NodeEntry first = image.nodes().get(0);
@@ -110,102 +107,75 @@ final class InspectCommand implements Command
     private static void printHeader(final PrintStream out, final CliContext context, final ReadOnlyImage image)
     {
         final PhysMem mem = image.mem();
-        final UnsafeBuffer header = mem.page(0);
+        final FileHeaderInfo header = FileHeaderInfo.read(mem);
         out.println("memory file " + context.memoryFile());
         field(out, "size", mem.size() + " bytes (" + Sizes.mib(mem.size()) + ", " +
             Sizes.pages(mem.pfnCount()) + ")");
-        field(out, "header", "magic 0x" + Long.toHexString(FileHeaderDescriptor.magic(header)) + ", format version " +
-            FileHeaderDescriptor.formatVersion(header) + ", page size " + FileHeaderDescriptor.pageSize(header) +
-            ", recorded size " + FileHeaderDescriptor.fileSize(header));
-        field(out, "created", Instant.ofEpochMilli(FileHeaderDescriptor.createdMillis(header)).toString());
+        field(out, "header", "magic 0x" + Long.toHexString(header.magic()) + ", format version " +
+            header.formatVersion() + ", page size " + header.pageSize() + ", recorded size " + header.fileSize());
+        field(out, "created", Instant.ofEpochMilli(header.createdMillis()).toString());
         field(out, "super block", "header: " + hex(image.headerPfn()) + ", boot parameter: " +
             (image.bootPfn().isPresent() ? hex(image.bootPfn().getAsLong()) : "none") +
             (image.stale() ? " (stale: boot would refuse it)" : ""));
     }
 
-    private static void printSuperBlock(final PrintStream out, final long pfn, final UnsafeBuffer sb)
+    private static void printSuperBlock(final PrintStream out, final SuperBlockInfo sb)
     {
-        out.println("super block at pfn " + hex(pfn));
-        final int magic = SuperBlockDescriptor.magic(sb);
+        out.println("super block at pfn " + hex(sb.pfn()));
+        final int magic = sb.magic();
         field(out, "magic", "0x" + Integer.toHexString(magic) +
-            (magic == SuperBlockDescriptor.PKRAM_MAGIC ? " (pkrm)" : magic == 0 ? " (none)" : " (bad)"));
-        field(out, "node_pfn", hex(SuperBlockDescriptor.nodePfn(sb)));
-        field(out, "region_list_pfn", hex(SuperBlockDescriptor.regionListPfn(sb)));
-        field(out, "nr_regions", Long.toString(SuperBlockDescriptor.nrRegions(sb)));
-        field(out, "format version", Integer.toString(SuperBlockDescriptor.formatVersion(sb)));
-        field(out, "state", state(SuperBlockDescriptor.state(sb)));
-        field(out, "file size", Long.toString(SuperBlockDescriptor.fileSize(sb)));
-        field(out, "generation", Long.toString(SuperBlockDescriptor.generation(sb)));
-        field(out, "preserved pages", Long.toString(SuperBlockDescriptor.preservedPages(sb)));
+            (magic == SuperBlockInfo.PKRAM_MAGIC ? " (pkrm)" : magic == 0 ? " (none)" : " (bad)"));
+        field(out, "node_pfn", hex(sb.nodePfn()));
+        field(out, "region_list_pfn", hex(sb.regionListPfn()));
+        field(out, "nr_regions", Long.toString(sb.nrRegions()));
+        field(out, "format version", Integer.toString(sb.formatVersion()));
+        field(out, "state", sb.stateName());
+        field(out, "file size", Long.toString(sb.fileSize()));
+        field(out, "generation", Long.toString(sb.generation()));
+        field(out, "preserved pages", Long.toString(sb.preservedPages()));
     }
 
-    private static void printNode(final PrintStream out, final PhysMem mem, final NodeEntry node)
+    private static void printNode(final PrintStream out, final ReadOnlyImage image, final NodeEntry node)
     {
         out.println("node \"" + node.name() + "\" at pfn " + hex(node.pfn()) + ": flags 0x" +
             Integer.toHexString(node.flags()) + ", " + Sizes.plural(node.objs(), "obj") + ", " +
             Sizes.plural(node.links(), "link") + ", " + Sizes.plural(node.folios(), "folio") + " (" +
             Sizes.pages(node.folioPages()) + ", orders " + LsCommand.orders(node) + "), " + node.dataLen() +
             " bytes");
-        long objPfn = NodeDescriptor.objPfn(mem.page(node.pfn()));
-        for (long n = 0; objPfn != Pfn.NULL_PFN && n < node.objs(); n++)
+        try
         {
-            final UnsafeBuffer obj = mem.page(objPfn);
-            out.println("  obj at pfn " + hex(objPfn) + ": data_len " + ObjDescriptor.dataLen(obj));
-            out.println("    folios: " + stream(mem, ObjDescriptor.foliosHeadLinkPfn(obj),
-                ObjDescriptor.foliosTailLinkPfn(obj), true));
-            out.println("    bytes:  " + stream(mem, ObjDescriptor.bytesHeadLinkPfn(obj),
-                ObjDescriptor.bytesTailLinkPfn(obj), false));
-            objPfn = ObjDescriptor.objPfn(obj);
+            for (final ObjView obj : image.view(node).objects())
+            {
+                out.println("  obj at pfn " + hex(obj.pfn()) + ": data_len " + obj.dataLength());
+                out.println("    folios: " + stream(obj.folioSummary(), true));
+                out.println("    bytes:  " + stream(obj.byteSummary(), false));
+            }
+        }
+        catch (final PkramException ex)
+        {
+            // A damaged node is listed with the problems; the walk of it stops where the damage is.
+            out.println("  walk stopped: " + ex.getMessage());
         }
     }
 
     /**
-     * @return a one-line summary of a stream: its links and entries (bounded: a damaged chain stops the walk).
+     * @return a one-line summary of a stream: its links and entries.
      */
-    private static String stream(final PhysMem mem, final long head, final long tail, final boolean folios)
+    private static String stream(final StreamSummary summary, final boolean folios)
     {
-        if (head == Pfn.NULL_PFN)
+        if (summary.isEmpty())
         {
             return "none";
         }
-        long links = 0;
-        long entries = 0;
-        long pages = 0;
-        long firstIndex = -1;
-        final long[] orders = new long[Pfn.MAX_FOLIO_ORDER + 1];
-        long link = head;
-        while (link != Pfn.NULL_PFN && mem.contains(link) && links < mem.pfnCount())
-        {
-            final UnsafeBuffer page = mem.page(link);
-            if (firstIndex < 0)
-            {
-                firstIndex = LinkDescriptor.index(page);
-            }
-            links++;
-            for (int i = 0; i < LinkDescriptor.ENTRIES_MAX; i++)
-            {
-                final long entry = LinkDescriptor.entry(page, i);
-                if (entry == 0)
-                {
-                    break;
-                }
-                final int order = EntryCodec.order(entry);
-                entries++;
-                if (Pfn.isValidOrder(order))
-                {
-                    orders[order]++;
-                    pages += Pfn.pageCount(order);
-                }
-            }
-            link = LinkDescriptor.linkPfn(page);
-        }
         final StringBuilder text = new StringBuilder();
-        text.append("head ").append(hex(head)).append(", tail ").append(hex(tail)).append(", ")
-            .append(Sizes.plural(links, "link")).append(", ").append(entries).append(entries == 1 ? " entry, " : " entries, ").append(Sizes.pages(pages));
+        text.append("head ").append(hex(summary.headLinkPfn())).append(", tail ").append(hex(summary.tailLinkPfn()))
+            .append(", ").append(Sizes.plural(summary.links(), "link")).append(", ").append(summary.entries())
+            .append(summary.entries() == 1 ? " entry, " : " entries, ").append(Sizes.pages(summary.pages()));
         if (folios)
         {
-            text.append(", first index ").append(firstIndex).append(", orders");
-            for (int order = 0; order <= Pfn.MAX_FOLIO_ORDER; order++)
+            text.append(", first index ").append(summary.firstIndex()).append(", orders");
+            final long[] orders = summary.orders();
+            for (int order = 0; order < orders.length; order++)
             {
                 if (orders[order] != 0)
                 {
@@ -233,24 +203,12 @@ final class InspectCommand implements Command
         }
     }
 
-    private static void dump(final PrintStream out, final String title, final UnsafeBuffer page)
+    private static void dump(final PrintStream out, final String title, final DirectBuffer page)
     {
-        final byte[] copy = new byte[Pfn.PAGE_SIZE];
+        final byte[] copy = new byte[page.capacity()];
         page.getBytes(0, copy);
         out.println("hex dump: " + title);
-        out.print(Bytes.wrapForRead(copy).toHexString(Pfn.PAGE_SIZE));
-    }
-
-    static String state(final int state)
-    {
-        return switch (state)
-        {
-            case SuperBlockDescriptor.STATE_NONE -> "0 (none)";
-            case SuperBlockDescriptor.STATE_SEALED -> "1 (sealed: written by an orderly reboot)";
-            case SuperBlockDescriptor.STATE_LIVE -> "2 (live: booted, or the process died without a reboot)";
-            case SuperBlockDescriptor.STATE_CONSUMED -> "3 (consumed by a kernel-faithful boot)";
-            default -> state + " (unknown)";
-        };
+        out.print(Bytes.wrapForRead(copy).toHexString(copy.length));
     }
 
     private static void field(final PrintStream out, final String name, final String value)

@@ -1,7 +1,5 @@
 package org.pkram.cli;
 
-import net.openhft.chronicle.bytes.Bytes;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.pkram.Folio;
 import org.pkram.NodeLoad;
 import org.pkram.ObjLoad;
@@ -12,12 +10,7 @@ import org.pkram.error.Errno;
 import org.pkram.error.InvalidArgumentException;
 import org.pkram.error.NoSuchNodeException;
 import org.pkram.error.PkramException;
-import org.pkram.layout.EntryCodec;
-import org.pkram.layout.LinkDescriptor;
-import org.pkram.layout.NodeDescriptor;
-import org.pkram.layout.ObjDescriptor;
-import org.pkram.layout.Pfn;
-import org.pkram.mem.PhysMem;
+import org.pkram.image.ObjView;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -161,13 +154,10 @@ final class LoadCommand implements Command
                 }
                 throw new NoSuchNodeException("no such node: name=" + nodeName);
             }
-            final PhysMem mem = image.mem();
             final Set<String> names = new HashSet<>();
-            long objPfn = NodeDescriptor.objPfn(mem.page(node.pfn()));
-            for (long n = 0; objPfn != Pfn.NULL_PFN && n < node.objs(); n++)
+            for (final ObjView obj : image.view(node).objects())
             {
-                final UnsafeBuffer obj = mem.page(objPfn);
-                final FileAttributes attributes = peekAttributes(mem, obj, nodeName);
+                final FileAttributes attributes = peekAttributes(obj, nodeName);
                 attributes.checkSafe();
                 if (!names.add(attributes.name))
                 {
@@ -185,64 +175,35 @@ final class LoadCommand implements Command
                     throw new PkramException(Errno.EEXIST, "file exists, nothing was loaded (--force replaces it): " +
                         "path=" + target);
                 }
-                objPfn = ObjDescriptor.objPfn(obj);
             }
         }
     }
 
     /**
-     * Read the first record of an object's byte stream from the read-only image, without consuming.
+     * Read the first record of an object's byte stream in place, without consuming: the read path a load
+     * uses, through a view.
      */
-    private static FileAttributes peekAttributes(final PhysMem mem, final UnsafeBuffer obj, final String nodeName)
+    private static FileAttributes peekAttributes(final ObjView obj, final String nodeName)
     {
-        final long dataLen = ObjDescriptor.dataLen(obj);
-        // A record is a stop-bit length and a name of at most 255 bytes: two pages hold it whole.
-        final byte[] head = new byte[(int)Math.min(dataLen, 2L * Pfn.PAGE_SIZE)];
-        int filled = 0;
-        long link = ObjDescriptor.bytesHeadLinkPfn(obj);
-        while (filled < head.length && link != Pfn.NULL_PFN)
-        {
-            final UnsafeBuffer linkPage = mem.page(link);
-            for (int i = 0; i < LinkDescriptor.ENTRIES_MAX && filled < head.length; i++)
-            {
-                final long entry = LinkDescriptor.entry(linkPage, i);
-                if (entry == 0)
-                {
-                    break;
-                }
-                final int chunk = Math.min(Pfn.PAGE_SIZE, head.length - filled);
-                mem.page(EntryCodec.pfn(entry)).getBytes(0, head, filled, chunk);
-                filled += chunk;
-            }
-            link = LinkDescriptor.linkPfn(linkPage);
-        }
-        if (filled == 0)
-        {
-            throw new InvalidArgumentException("object is not a saved file (no attributes record): node=" + nodeName);
-        }
         try
         {
-            final Bytes<byte[]> bytes = Bytes.wrapForRead(head);
-            bytes.readLimit(filled);
-            final long length = bytes.readStopBit();
-            if (length <= 0 || length > bytes.readRemaining())
+            final FileAttributes attributes = obj.bytes().readRecord(new FileAttributes(),
+                FileAttributes.MAX_RECORD_LENGTH);
+            if (attributes == null)
             {
-                throw new InvalidArgumentException("object is not a saved file (bad attributes record): node=" +
-                    nodeName + ", recordLength=" + length);
+                throw new InvalidArgumentException("object is not a saved file (no attributes record): node=" +
+                    nodeName);
             }
-            bytes.readLimit(bytes.readPosition() + length);
-            final FileAttributes attributes = new FileAttributes();
-            attributes.readMarshallable(bytes);
             return attributes;
         }
-        catch (final PkramException ex)
+        catch (final InvalidArgumentException ex)
         {
             throw ex;
         }
-        catch (final RuntimeException ex)
+        catch (final PkramException ex)
         {
             throw new InvalidArgumentException("object is not a saved file (bad attributes record): node=" +
-                nodeName + ", cause=" + ex, ex);
+                nodeName + ", cause=" + ex.getMessage(), ex);
         }
     }
 
@@ -258,7 +219,7 @@ final class LoadCommand implements Command
             long written = 0;
             for (Folio folio = obj.loadFolio(); folio != null; folio = obj.loadFolio())
             {
-                final long position = folio.index() << Pfn.PAGE_SHIFT;
+                final long position = folio.index() << Folio.PAGE_SHIFT;
                 if (position < attributes.length)
                 {
                     final int length = (int)Math.min(folio.byteLength(), attributes.length - position);

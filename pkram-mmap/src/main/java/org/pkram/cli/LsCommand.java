@@ -1,8 +1,8 @@
 package org.pkram.cli;
 
+import org.pkram.Folio;
 import org.pkram.boot.NodeEntry;
 import org.pkram.error.CorruptImageException;
-import org.pkram.layout.Pfn;
 
 import java.util.List;
 
@@ -80,7 +80,7 @@ final class LsCommand implements Command
     static String orders(final NodeEntry node)
     {
         final StringBuilder text = new StringBuilder();
-        for (int order = 0; order <= Pfn.MAX_FOLIO_ORDER; order++)
+        for (int order = 0; order <= Folio.MAX_ORDER; order++)
         {
             final long count = node.foliosOfOrder(order);
             if (count != 0)

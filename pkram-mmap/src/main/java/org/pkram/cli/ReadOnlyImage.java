@@ -4,8 +4,8 @@ import org.pkram.boot.ImageScanner;
 import org.pkram.boot.NodeEntry;
 import org.pkram.boot.ScanResult;
 import org.pkram.error.PkramException;
-import org.pkram.layout.FileHeaderDescriptor;
-import org.pkram.layout.Pfn;
+import org.pkram.image.FileHeaderInfo;
+import org.pkram.image.NodeView;
 import org.pkram.mem.PhysMem;
 
 import java.util.ArrayList;
@@ -33,12 +33,12 @@ final class ReadOnlyImage implements AutoCloseable
     private ReadOnlyImage(final PhysMem mem, final OptionalLong bootPfn)
     {
         this.mem = mem;
-        this.headerPfn = FileHeaderDescriptor.superBlockPfn(mem.page(0));
+        this.headerPfn = FileHeaderInfo.read(mem).superBlockPfn();
         this.bootPfn = bootPfn;
         this.pfn = bootPfn.orElse(headerPfn);
         ScanResult result = null;
         PkramException error = null;
-        if (pfn != Pfn.NULL_PFN)
+        if (pfn != 0)
         {
             try
             {
@@ -164,6 +164,15 @@ final class ReadOnlyImage implements AutoCloseable
             }
         }
         return null;
+    }
+
+    /**
+     * @param node a node the walk found.
+     * @return a view of it, reading in place and consuming nothing.
+     */
+    NodeView view(final NodeEntry node)
+    {
+        return new NodeView(mem, node.pfn());
     }
 
     /**

@@ -8,7 +8,6 @@ import org.pkram.Pkram;
 import org.pkram.error.Errno;
 import org.pkram.error.OutOfPagesException;
 import org.pkram.error.PkramException;
-import org.pkram.layout.Pfn;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -140,7 +139,7 @@ final class SaveCommand implements Command
         final FileAttributes attributes) throws IOException
     {
         final long length = attributes.length;
-        final long pages = (length + Pfn.PAGE_SIZE - 1) >>> Pfn.PAGE_SHIFT;
+        final long pages = (length + Folio.PAGE_SIZE - 1) >>> Folio.PAGE_SHIFT;
         try (ObjSave obj = node.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES);
              FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
              Progress progress = Progress.start(context.err(), "saving " + attributes.name, length))
@@ -150,7 +149,7 @@ final class SaveCommand implements Command
             while (index < pages)
             {
                 final Folio folio = allocFolio(pk, orderAt(index, pages - index));
-                final long position = index << Pfn.PAGE_SHIFT;
+                final long position = index << Folio.PAGE_SHIFT;
                 final int wanted = (int)Math.min(folio.byteLength(), length - position);
                 try
                 {
@@ -163,7 +162,7 @@ final class SaveCommand implements Command
                 }
                 obj.saveFolio(folio, index);
                 index += folio.pageCount();
-                progress.update(index << Pfn.PAGE_SHIFT);
+                progress.update(index << Folio.PAGE_SHIFT);
             }
             if (context.verbose())
             {
@@ -181,7 +180,7 @@ final class SaveCommand implements Command
     static int orderAt(final long index, final long pagesLeft)
     {
         int order = Math.min(MAX_ORDER, index == 0 ? MAX_ORDER : Long.numberOfTrailingZeros(index));
-        while (order > 0 && Pfn.pageCount(order) > pagesLeft)
+        while (order > 0 && (1 << order) > pagesLeft)
         {
             order--;
         }

@@ -663,6 +663,30 @@ public final class PhysMem implements AutoCloseable
         }
     }
 
+    /**
+     * Close, keeping the address range reserved (see the memory-safety notes in Pkram).
+     */
+    public void closeDetached()
+    {
+        close();
+    }
+
+    /**
+     * @return the address of a process-wide scratch region as large as the largest folio (order 10), never
+     *         released: where detached views point, so a stale access through one touches no mapping.
+     */
+    public static long detachedAddress()
+    {
+        return Detached.ADDRESS;
+    }
+
+    /** Created on first use. */
+    private static final class Detached
+    {
+        static final long ADDRESS = Arena.global().allocate((long)Pfn.PAGE_SIZE << Pfn.MAX_FOLIO_ORDER,
+            Pfn.PAGE_SIZE).address();
+    }
+
     @Override
     public String toString()
     {

@@ -161,7 +161,7 @@ class CrashHarnessTest
         try (Pkram pk = boot(file, 0))
         {
             assertEquals(List.of(), pk.nodeNames());
-            assertEquals(1, pk.allocator().usedPages() + pk.allocator().reservedPages());
+            assertEquals(1, pk.pageCounts().used() + pk.pageCounts().reserved());
         }
         lane.close();
     }

@@ -8,6 +8,7 @@ import org.pkram.boot.PfnFile;
 import org.pkram.boot.ScanResult;
 import org.pkram.error.InvalidSuperBlockException;
 import org.pkram.layout.FileHeaderDescriptor;
+import org.pkram.TestAccess;
 import org.pkram.mem.PageAllocator;
 import org.pkram.mem.PhysMem;
 
@@ -245,7 +246,7 @@ final class ImageCheck
             outcome.leaked.add("the image references " + scan.pages().cardinality() + " pages, its nodes account for " +
                 expectedPages);
         }
-        checkAllocator(pk.allocator(), scan, outcome);
+        checkAllocator(TestAccess.allocator(pk), scan, outcome);
         // Every node's content, read back through the library.
         for (final String name : outcome.present)
         {
@@ -266,7 +267,7 @@ final class ImageCheck
                 (must.containsKey(name) ? outcome.lost : outcome.phantom).add(ex.getMessage());
             }
         }
-        final PageAllocator allocator = pk.allocator();
+        final PageAllocator allocator = TestAccess.allocator(pk);
         if (allocator.usedPages() + allocator.reservedPages() != 1)
         {
             outcome.leaked.add("with every node loaded and freed, pages still taken: used=" + allocator.usedPages() +

@@ -86,8 +86,8 @@ class KernelFaithfulCrashTest
             assertEquals(List.of(), pk.nodeNames());
             assertTrue(pk.bootMessages().getFirst().startsWith("dropped the preserved image: EINVAL"),
                 pk.bootMessages().toString());
-            assertEquals(1, pk.allocator().usedPages(), "only the new super block page is taken");
-            assertEquals(0, pk.allocator().reservedPages());
+            assertEquals(1, pk.pageCounts().used(), "only the new super block page is taken");
+            assertEquals(0, pk.pageCounts().reserved());
         }
     }
 

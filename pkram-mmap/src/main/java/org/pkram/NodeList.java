@@ -1,0 +1,344 @@
+package org.pkram;
+
+import org.pkram.error.NodeBusyException;
+import org.pkram.error.NodeExistsException;
+import org.pkram.error.NoSuchNodeException;
+import org.pkram.error.PkramUnavailableException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The node list and its lock: the kernel's {@code pkram_nodes} and {@code pkram_mutex}. Every change to the
+ * list, and every publication the {@link Publisher} makes, happens under the lock; once the image is sealed
+ * (an orderly reboot, from any thread, the shutdown hook included) every mutation is refused, so a sealed
+ * image stays exactly as the reboot wrote it.
+ * <p>
+ * Freeing a node's pages walks the mapping outside the lock; such walks hold the mapping's read lock
+ * ({@link #beginWalk()}), and unmapping takes the write lock ({@link #awaitWalks()}), so the mapping never goes
+ * away under a running walk.
+ */
+final class NodeList
+{
+    private final Publisher publisher;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantReadWriteLock mapping = new ReentrantReadWriteLock();
+    /** Nodes being saved and committed nodes, oldest first. */
+    private final Map<String, NodeRecord> nodes = new LinkedHashMap<>();
+    /** Nodes being loaded: off the list, but (crash-safe) still in the image's chain. */
+    private final Map<String, NodeRecord> loading = new HashMap<>();
+    private final AtomicInteger openHandles = new AtomicInteger();
+    private volatile boolean sealed;
+    private String sealedBy = "";
+
+    /**
+     * @param publisher the mode's publication strategy.
+     * @param inherited the booted image's nodes, oldest first.
+     */
+    NodeList(final Publisher publisher, final List<NodeRecord> inherited)
+    {
+        this.publisher = publisher;
+        for (final NodeRecord record : inherited)
+        {
+            nodes.put(record.name, record);
+        }
+    }
+
+    /**
+     * {@code pkram_prepare_save}: a new node on the list, being saved.
+     *
+     * @param name         its name, already validated.
+     * @param nameIsTaken  also refuse a name being loaded (crash-safe: that node is still in the image).
+     * @param allocNode    allocates and fills the node page, under the lock, once the name is known to be free.
+     */
+    NodeRecord prepareSave(final String name, final boolean nameIsTaken, final LongSupplier allocNode)
+    {
+        lock.lock();
+        try
+        {
+            checkUnsealed();
+            if (nodes.containsKey(name) || (nameIsTaken && loading.containsKey(name)))
+            {
+                throw new NodeExistsException("node already exists: name=" + name);
+            }
+            final NodeRecord record = new NodeRecord(allocNode.getAsLong(), name, NodeRecord.State.SAVING);
+            nodes.put(name, record);
+            openHandles.incrementAndGet();
+            return record;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code pkram_prepare_load}: the node leaves the list, so it can be neither found nor saved over.
+     */
+    NodeRecord prepareLoad(final String name)
+    {
+        lock.lock();
+        try
+        {
+            checkUnsealed();
+            final NodeRecord record = nodes.get(name);
+            if (record == null)
+            {
+                throw new NoSuchNodeException("no such node: name=" + name);
+            }
+            if (record.state == NodeRecord.State.SAVING)
+            {
+                throw new NodeBusyException("node is being saved: name=" + name);
+            }
+            nodes.remove(name);
+            loading.put(name, record);
+            record.state = NodeRecord.State.LOADING;
+            publisher.markLoading(record);
+            openHandles.incrementAndGet();
+            return record;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code pkram_finish_save}: publish the node.
+     */
+    void commit(final NodeRecord record, final org.agrona.concurrent.UnsafeBuffer node)
+    {
+        lock.lock();
+        try
+        {
+            checkUnsealed();
+            FaultPoints.reach(FaultPoints.SAVE_BEFORE_COMMIT);
+            publisher.commit(record, node);
+            record.state = NodeRecord.State.COMMITTED;
+            openHandles.decrementAndGet();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code pkram_discard_save}: off the list; the caller frees the pages (never published, so after a seal
+     * too).
+     */
+    void discard(final NodeRecord record)
+    {
+        lock.lock();
+        try
+        {
+            nodes.remove(record.name);
+            record.state = NodeRecord.State.GONE;
+            openHandles.decrementAndGet();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code pkram_finish_load}: out of the image first (the commit point); the caller then frees.
+     */
+    void loadFinished(final NodeRecord record)
+    {
+        lock.lock();
+        try
+        {
+            checkUnsealed();
+            loading.remove(record.name);
+            FaultPoints.reach(FaultPoints.LOAD_BEFORE_UNLINK);
+            publisher.unlink(record);
+            FaultPoints.reach(FaultPoints.LOAD_UNLINKED);
+            record.state = NodeRecord.State.GONE;
+            openHandles.decrementAndGet();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code pkram_truncate}: every committed node off the list and out of the image; the caller frees them.
+     */
+    List<NodeRecord> truncate()
+    {
+        final List<NodeRecord> disposed = new ArrayList<>();
+        lock.lock();
+        try
+        {
+            checkUnsealed();
+            for (final NodeRecord record : List.copyOf(nodes.values()))
+            {
+                if (record.state == NodeRecord.State.COMMITTED)
+                {
+                    nodes.remove(record.name);
+                    publisher.unlink(record);
+                    FaultPoints.reach(FaultPoints.TRUNCATE_UNLINKED);
+                    record.state = NodeRecord.State.GONE;
+                    disposed.add(record);
+                }
+            }
+            return disposed;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return the committed nodes' names, oldest first.
+     */
+    List<String> committedNames()
+    {
+        lock.lock();
+        try
+        {
+            final List<String> names = new ArrayList<>();
+            for (final NodeRecord record : nodes.values())
+            {
+                if (record.state == NodeRecord.State.COMMITTED)
+                {
+                    names.add(record.name);
+                }
+            }
+            return names;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Seal the image (an orderly reboot): under the lock, refuse when handles are open and {@code refuseBusy}
+     * asks for it, then run the sealer over the committed nodes (oldest first) and refuse every later mutation.
+     *
+     * @param refuseBusy fail with EBUSY, changing nothing, while handles are open.
+     * @param who        what sealed, for the message later mutations get.
+     * @param sealer     writes the image.
+     * @return false when the image was already sealed.
+     */
+    boolean seal(final boolean refuseBusy, final String who, final Sealer sealer)
+    {
+        lock.lock();
+        try
+        {
+            if (sealed)
+            {
+                return false;
+            }
+            if (refuseBusy && openHandles.get() != 0)
+            {
+                throw new NodeBusyException("handles still open, close them before reboot: nodes=" + openNodes());
+            }
+            final List<NodeRecord> committed = new ArrayList<>();
+            for (final NodeRecord record : nodes.values())
+            {
+                if (record.state == NodeRecord.State.COMMITTED)
+                {
+                    committed.add(record); // the kernel: WARN_ON and skip a node still being saved
+                }
+            }
+            sealer.seal(committed);
+            sealedBy = who;
+            sealed = true;
+            return true;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes the image at a seal.
+     */
+    @FunctionalInterface
+    interface Sealer
+    {
+        /**
+         * @param committed the committed nodes, oldest first.
+         */
+        void seal(List<NodeRecord> committed);
+    }
+
+    boolean isSealed()
+    {
+        return sealed;
+    }
+
+    int openHandles()
+    {
+        return openHandles.get();
+    }
+
+    /**
+     * Start a walk of the mapping outside the list lock (freeing a node's pages).
+     */
+    void beginWalk()
+    {
+        mapping.readLock().lock();
+    }
+
+    void endWalk()
+    {
+        mapping.readLock().unlock();
+    }
+
+    /**
+     * Wait for the walks under way to end, then run {@code unmap} with no walk able to start.
+     */
+    void awaitWalks(final Runnable unmap)
+    {
+        mapping.writeLock().lock();
+        try
+        {
+            unmap.run();
+        }
+        finally
+        {
+            mapping.writeLock().unlock();
+        }
+    }
+
+    void checkUnsealed()
+    {
+        if (sealed)
+        {
+            throw new PkramUnavailableException("pkram is not booted: the image was sealed by " + sealedBy +
+                "; nothing can change it any more");
+        }
+    }
+
+    private List<String> openNodes()
+    {
+        final List<String> names = new ArrayList<>();
+        for (final NodeRecord record : nodes.values())
+        {
+            if (record.state == NodeRecord.State.SAVING)
+            {
+                names.add("save:" + record.name);
+            }
+        }
+        for (final NodeRecord record : loading.values())
+        {
+            names.add("load:" + record.name);
+        }
+        return names;
+    }
+}
