@@ -108,7 +108,7 @@ public final class NodeLoad implements AutoCloseable
             pkram.nodes().beginWalk();
             try
             {
-                pkram.truncator().truncateObj(obj.objPfn(), resumeLink, resumeSlot);
+                pkram.pages().truncator().truncateObj(obj.objPfn(), resumeLink, resumeSlot);
             }
             finally
             {
@@ -155,7 +155,7 @@ public final class NodeLoad implements AutoCloseable
             current.finish();
         }
         final NodeList nodes = pkram.nodes();
-        final Truncator truncator = pkram.truncator();
+        final Truncator truncator = pkram.pages().truncator();
         Truncator.reclaim(nodes, () ->
         {
             nodes.loadFinished(record);
@@ -178,7 +178,7 @@ public final class NodeLoad implements AutoCloseable
         truncator.truncateNode(record.pfn, nextObj);
         for (final Folio folio : deferredFrees)
         {
-            pkram.allocatorInternal().free(folio.pfn(), folio.order());
+            pkram.pages().allocator().free(folio.pfn(), folio.order());
         }
         deferredFrees.clear();
     }

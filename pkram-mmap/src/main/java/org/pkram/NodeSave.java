@@ -68,7 +68,7 @@ public final class NodeSave implements AutoCloseable
         {
             current.finish();
         }
-        final long objPfn = pkram.allocMetaPage();
+        final long objPfn = pkram.pages().allocMeta();
         final UnsafeBuffer obj = pkram.mem().page(objPfn);
         ObjDescriptor.objPfn(obj, NodeDescriptor.objPfn(node));
         NodeDescriptor.objPfn(node, objPfn);
@@ -111,7 +111,7 @@ public final class NodeSave implements AutoCloseable
             current.finish();
         }
         state = State.DISCARDED;
-        final Truncator truncator = pkram.truncator();
+        final Truncator truncator = pkram.pages().truncator();
         Truncator.reclaim(pkram.nodes(), () ->
         {
             pkram.nodes().discard(record);

@@ -51,9 +51,9 @@ public final class ObjLoad implements AutoCloseable
         this.consumes = consumes;
         this.foliosHead = ObjDescriptor.foliosHeadLinkPfn(obj);
         this.folios = new LinkCursor(pkram.mem()).reset(foliosHead, consumes ? new KernelConsumption(
-            pkram.allocatorInternal(), obj, ObjDescriptor.FOLIOS_HEAD_LINK_PFN_OFFSET) : null);
+            pkram.pages().allocator(), obj, ObjDescriptor.FOLIOS_HEAD_LINK_PFN_OFFSET) : null);
         this.bytes = new ByteStreamReader(pkram.mem()).reset(ObjDescriptor.bytesHeadLinkPfn(obj),
-            ObjDescriptor.dataLen(obj), consumes ? new KernelConsumption(pkram.allocatorInternal(), obj,
+            ObjDescriptor.dataLen(obj), consumes ? new KernelConsumption(pkram.pages().allocator(), obj,
             ObjDescriptor.BYTES_HEAD_LINK_PFN_OFFSET) : null);
     }
 

@@ -94,7 +94,7 @@ public final class ObjSave implements AutoCloseable
                 folio);
         }
         checkIndex(index, folio.pageCount());
-        if (pkram.isBanned(folio.pfn(), folio.order()))
+        if (pkram.pages().isBanned(folio.pfn(), folio.order()))
         {
             copyIn(pkram.mem().folio(folio.pfn(), folio.order()), 0, folio.byteLength(), index);
             return;
@@ -150,7 +150,7 @@ public final class ObjSave implements AutoCloseable
         while (done < length)
         {
             final int chunk = Math.min(Pfn.PAGE_SIZE, length - done);
-            final long pfn = pkram.allocDataPage();
+            final long pfn = pkram.pages().allocData();
             pkram.mem().wrap(page, pfn, 0);
             page.putBytes(0, src, offset + done, chunk);
             if (chunk < Pfn.PAGE_SIZE)
@@ -293,7 +293,7 @@ public final class ObjSave implements AutoCloseable
     {
         if (dataOffset == Pfn.PAGE_SIZE)
         {
-            final long pfn = pkram.allocDataPage();
+            final long pfn = pkram.pages().allocData();
             // The entry goes in before the copy, so a page is never lost to the node if a later step fails.
             bytes.append(pfn, 0, 0);
             pkram.mem().wrap(dataPage, pfn, 0);

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Pkram implements AutoCloseable
 {
     private final PhysMem mem;
-    private final PageAllocator allocator;
+    private final Pages pages;
     private final Mode mode;
     private final Publisher publisher;
     private final NodeList nodes;
@@ -59,13 +59,13 @@ public final class Pkram implements AutoCloseable
         final List<String> bootMessages)
     {
         this.mem = mem;
-        this.allocator = allocator;
+        this.pages = new Pages(mem, allocator);
         this.mode = options.mode();
         this.publisher = publisher;
         this.nodes = nodes;
         this.sbPfn = publisher.sbPfn;
         this.bootMessages = List.copyOf(bootMessages);
-        this.reboot = new Reboot(mem, publisher, sbPfn, PfnFile.of(options.memoryFile()), this::allocMetaPage);
+        this.reboot = new Reboot(mem, publisher, sbPfn, PfnFile.of(options.memoryFile()), pages::allocMeta);
     }
 
     /**
@@ -101,7 +101,7 @@ public final class Pkram implements AutoCloseable
         final Pkram pkram = Boot.boot(options);
         if (options.shutdownHook())
         {
-            pkram.installShutdownHook();
+            pkram.shutdownHook = ShutdownHook.install(pkram);
         }
         return pkram;
     }
@@ -127,7 +127,7 @@ public final class Pkram implements AutoCloseable
         viewsHandedOut.set(true);
         final NodeRecord record = nodes.prepareSave(name, mode == Mode.CRASH_SAFE, () ->
         {
-            final long pfn = allocMetaPage();
+            final long pfn = pages.allocMeta();
             final UnsafeBuffer node = mem.page(pfn);
             NodeDescriptor.putName(node, utf8);
             NodeDescriptor.flags(node, NodeDescriptor.PKRAM_SAVE);
@@ -168,7 +168,7 @@ public final class Pkram implements AutoCloseable
     public int truncate()
     {
         checkBooted();
-        final Truncator truncator = truncator();
+        final Truncator truncator = pages.truncator();
         return Truncator.reclaim(nodes, nodes::truncate, record -> truncator.truncateNode(record.pfn)).size();
     }
 
@@ -183,7 +183,7 @@ public final class Pkram implements AutoCloseable
     public boolean banRegion(final long startPfn, final long endPfnInclusive)
     {
         checkBooted();
-        return allocator.banRegion(startPfn, endPfnInclusive);
+        return pages.allocator().banRegion(startPfn, endPfnInclusive);
     }
 
     /**
@@ -213,9 +213,7 @@ public final class Pkram implements AutoCloseable
                 Pfn.MAX_FOLIO_ORDER);
         }
         viewsHandedOut.set(true);
-        final long pfn = allocator.alloc(order);
-        zero(pfn, order);
-        return new Folio(this, pfn, order, 0);
+        return new Folio(this, pages.allocZeroed(order), order, 0);
     }
 
     /**
@@ -245,7 +243,7 @@ public final class Pkram implements AutoCloseable
         {
             return;
         }
-        allocator.free(folio.pfn(), folio.order());
+        pages.free(folio.pfn(), folio.order());
     }
 
     /**
@@ -272,7 +270,8 @@ public final class Pkram implements AutoCloseable
         }
         reboot.run(nodes, true, "reboot()");
         closed = true;
-        removeShutdownHook();
+        ShutdownHook.remove(shutdownHook);
+        shutdownHook = null;
         nodes.awaitWalks(viewsHandedOut.get() ? mem::closeDetached : mem::close);
     }
 
@@ -285,14 +284,11 @@ public final class Pkram implements AutoCloseable
         reboot();
     }
 
-    private void installShutdownHook()
-    {
-        final Thread hook = new Thread(this::rebootFromHook, "pkram-reboot");
-        Runtime.getRuntime().addShutdownHook(hook);
-        shutdownHook = hook;
-    }
-
-    private void rebootFromHook()
+    /**
+     * The shutdown hook's reboot: seal what is committed now, whatever runs on other threads, and leave the
+     * mapping to the exiting process (other threads may still hold views; they stop with the JVM).
+     */
+    void rebootAtExit()
     {
         try
         {
@@ -305,23 +301,6 @@ public final class Pkram implements AutoCloseable
         {
             System.err.println("pkram: reboot at exit failed: " + ex.getMessage());
         }
-    }
-
-    private void removeShutdownHook()
-    {
-        final Thread hook = shutdownHook;
-        if (hook != null && Thread.currentThread() != hook)
-        {
-            try
-            {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            }
-            catch (final IllegalStateException ignored)
-            {
-                // Already shutting down: the hook finds the image sealed and does nothing.
-            }
-        }
-        shutdownHook = null;
     }
 
     /**
@@ -361,8 +340,7 @@ public final class Pkram implements AutoCloseable
      */
     public PageCounts pageCounts()
     {
-        return new PageCounts(allocator.totalPages(), allocator.freePages(), allocator.usedPages(),
-            allocator.reservedPages(), allocator.bannedPages());
+        return pages.counts();
     }
 
     /**
@@ -388,9 +366,9 @@ public final class Pkram implements AutoCloseable
         return mem;
     }
 
-    PageAllocator allocatorInternal()
+    Pages pages()
     {
-        return allocator;
+        return pages;
     }
 
     NodeList nodes()
@@ -410,33 +388,5 @@ public final class Pkram implements AutoCloseable
             throw new PkramUnavailableException("pkram is not booted (closed or rebooted): memoryFile=" + mem.path());
         }
         nodes.checkUnsealed();
-    }
-
-    long allocMetaPage()
-    {
-        final long pfn = allocator.alloc(0);
-        zero(pfn, 0);
-        return pfn;
-    }
-
-    long allocDataPage()
-    {
-        return allocator.alloc(0);
-    }
-
-    boolean isBanned(final long pfn, final int order)
-    {
-        return allocator.isBanned(pfn, order);
-    }
-
-    Truncator truncator()
-    {
-        return new Truncator(mem, allocator);
-    }
-
-    /** Pages come back from the allocator with whatever an earlier owner left in them. */
-    private void zero(final long pfn, final int order)
-    {
-        mem.segment().asSlice(Pfn.toAddr(pfn), (long)Pfn.PAGE_SIZE << order).fill((byte)0);
     }
 }

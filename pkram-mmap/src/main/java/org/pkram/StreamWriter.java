@@ -48,7 +48,7 @@ final class StreamWriter
 
     private void newLink(final long index)
     {
-        final long pfn = pkram.allocMetaPage();
+        final long pfn = pkram.pages().allocMeta();
         final long tail = obj.getLong(tailOffset, java.nio.ByteOrder.LITTLE_ENDIAN);
         pkram.mem().wrap(link, pfn, 0);
         if (folios)

@@ -554,7 +554,7 @@ class PkramApiTest
                 pk.freeFolio(obj.loadFolio());
             }
             // Entry 510 came from the second link: the first was exhausted and freed, the head advanced.
-            assertTrue(!pk.allocatorInternal().isTaken(firstLink), "an exhausted link page is freed");
+            assertTrue(!pk.pages().allocator().isTaken(firstLink), "an exhausted link page is freed");
             assertEquals(secondLink, ObjDescriptor.foliosHeadLinkPfn(pk.mem().page(objPfn)));
             assertEquals(0, LinkDescriptor.entry(pk.mem().page(secondLink), 0));
         }

@@ -18,6 +18,6 @@ public final class TestAccess
      */
     public static PageAllocator allocator(final Pkram pkram)
     {
-        return pkram.allocatorInternal();
+        return pkram.pages().allocator();
     }
 }

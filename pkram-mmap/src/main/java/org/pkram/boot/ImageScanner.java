@@ -54,8 +54,7 @@ public final class ImageScanner
     private final LinkCursor cursor;
     private final PageBitmap pages;
     private final List<NodeEntry> nodes = new ArrayList<>();
-    private final List<long[]> regions = new ArrayList<>();
-    private final List<Long> regionListPfns = new ArrayList<>();
+    private final RegionsWalk regionsWalk;
 
     private ImageScanner(final PhysMem mem, final List<String> problems)
     {
@@ -64,6 +63,7 @@ public final class ImageScanner
         this.problems = problems;
         this.pages = new PageBitmap(pfnCount);
         this.cursor = new LinkCursor(mem);
+        this.regionsWalk = new RegionsWalk(mem, pages, this);
     }
 
     /**
@@ -119,12 +119,64 @@ public final class ImageScanner
                 Long.toHexString(sbPfn) + ", pfnCount=0x" + Long.toHexString(pfnCount));
         }
         mem.wrap(view, sbPfn, 0);
-        if (isZeroPage(view))
+        if (PageChecks.isZeroPage(view))
         {
             // The kernel leaves the super block all zero when nothing was preserved: an empty image.
             pages.set(sbPfn);
             return result(sbPfn, SuperBlockDescriptor.STATE_NONE, 0, 0);
         }
+        final int state = checkSuperBlock(sbPfn);
+        if (state == SuperBlockDescriptor.STATE_NONE)
+        {
+            // No magic and no kernel field set: the kernel's "nothing preserved". pkram leaves such a page
+            // only when a process dies while booting an empty image or rebooting one with nothing to keep.
+            pages.set(sbPfn);
+            return result(sbPfn, SuperBlockDescriptor.STATE_NONE, 0, 0);
+        }
+        final int version = SuperBlockDescriptor.formatVersion(view);
+        final long generation = SuperBlockDescriptor.generation(view);
+        final long nodeHead = SuperBlockDescriptor.nodePfn(view);
+        final long regionListPfn = SuperBlockDescriptor.regionListPfn(view);
+        final long nrRegions = SuperBlockDescriptor.nrRegions(view);
+        final long preservedPages = SuperBlockDescriptor.preservedPages(view);
+        pages.set(sbPfn);
+        walkNodes(nodeHead);
+        if (state == SuperBlockDescriptor.STATE_SEALED)
+        {
+            // A sealed page always names a node (a reboot that preserved nothing leaves the page zero), and
+            // a regions list covering what the chain holds: with either missing the image would boot
+            // "empty" and silently drop whatever the list or the chain still describes.
+            if (nodeHead == Pfn.NULL_PFN)
+            {
+                problem("sealed super block has no node: regionListPfn=0x" + Long.toHexString(regionListPfn) +
+                    ", nrRegions=" + nrRegions);
+            }
+            if (regionListPfn == Pfn.NULL_PFN)
+            {
+                problem("sealed super block has nodes but no regions list: nodePfn=0x" + Long.toHexString(nodeHead));
+            }
+            else
+            {
+                regionsWalk.walk(regionListPfn, nrRegions);
+                regionsWalk.checkCoverage();
+            }
+            if (version != 0 && preservedPages != pages.cardinality())
+            {
+                problem("super block preserved_pages is not the number of preserved pages: preservedPages=" +
+                    preservedPages + ", found=" + pages.cardinality());
+            }
+        }
+        return result(sbPfn, state, generation, regionListPfn);
+    }
+
+    /**
+     * Check the super block page's own fields (the walk checks what they point at).
+     *
+     * @return its state: STATE_NONE for an unfinished empty image, else SEALED or LIVE (a version-0 page,
+     *         written from the kernel's struct alone, counts as sealed).
+     */
+    private int checkSuperBlock(final long sbPfn)
+    {
         final int magic = SuperBlockDescriptor.magic(view);
         if (SuperBlockDescriptor.formatVersion(view) == SuperBlockDescriptor.FORMAT_VERSION &&
             SuperBlockDescriptor.state(view) == SuperBlockDescriptor.STATE_CONSUMED)
@@ -133,12 +185,9 @@ public final class ImageScanner
                 SuperBlockDescriptor.generation(view) + " in kernel-faithful mode, with no orderly reboot since " +
                 "(only an orderly reboot preserves in that mode)");
         }
-        if (magic == 0 && isUnfinishedEmpty(view))
+        if (magic == 0 && PageChecks.isUnfinishedEmpty(view))
         {
-            // No magic and no kernel field set: the kernel's "nothing preserved". pkram leaves such a page
-            // only when a process dies while booting an empty image or rebooting one with nothing to keep.
-            pages.set(sbPfn);
-            return result(sbPfn, SuperBlockDescriptor.STATE_NONE, 0, 0);
+            return SuperBlockDescriptor.STATE_NONE;
         }
         if (magic != SuperBlockDescriptor.PKRAM_MAGIC)
         {
@@ -160,7 +209,7 @@ public final class ImageScanner
         if (version == 0)
         {
             // Written by the kernel (or a C program from its v3 structs): no pkram fields, sealed by reboot.
-            if (!isZero(view, SuperBlockDescriptor.KERNEL_LENGTH, SuperBlockDescriptor.PKRAM_LENGTH))
+            if (!PageChecks.isZero(view, SuperBlockDescriptor.KERNEL_LENGTH, SuperBlockDescriptor.PKRAM_LENGTH))
             {
                 throw new InvalidSuperBlockException("invalid super block: pkram fields set without a format " +
                     "version: state=" + state + ", generation=" + generation + ", fileSize=" + recordedSize +
@@ -194,54 +243,19 @@ public final class ImageScanner
         {
             problem("super block padding is not zero: pad0=0x" + Integer.toHexString(SuperBlockDescriptor.pad0(view)));
         }
-        if (!isZero(view, SuperBlockDescriptor.PKRAM_LENGTH, Pfn.PAGE_SIZE))
+        if (!PageChecks.isZero(view, SuperBlockDescriptor.PKRAM_LENGTH, Pfn.PAGE_SIZE))
         {
             problem("super block reserved bytes are not zero: pfn=0x" + Long.toHexString(sbPfn) + ", offset=" +
-                firstNonZero(view, SuperBlockDescriptor.PKRAM_LENGTH, Pfn.PAGE_SIZE));
+                PageChecks.firstNonZero(view, SuperBlockDescriptor.PKRAM_LENGTH, Pfn.PAGE_SIZE));
         }
-        final long nodeHead = SuperBlockDescriptor.nodePfn(view);
-        final long regionListPfn = SuperBlockDescriptor.regionListPfn(view);
-        final long nrRegions = SuperBlockDescriptor.nrRegions(view);
-        final long preservedPages = SuperBlockDescriptor.preservedPages(view);
-        pages.set(sbPfn);
-        walkNodes(nodeHead);
-        if (state == SuperBlockDescriptor.STATE_SEALED)
-        {
-            // A sealed page always names a node (a reboot that preserved nothing leaves the page zero), and
-            // a regions list covering what the chain holds: with either missing the image would boot
-            // "empty" and silently drop whatever the list or the chain still describes.
-            if (nodeHead == Pfn.NULL_PFN)
-            {
-                problem("sealed super block has no node: regionListPfn=0x" + Long.toHexString(regionListPfn) +
-                    ", nrRegions=" + nrRegions);
-            }
-            if (regionListPfn == Pfn.NULL_PFN)
-            {
-                problem("sealed super block has nodes but no regions list: nodePfn=0x" + Long.toHexString(nodeHead));
-            }
-            else
-            {
-                walkRegions(regionListPfn, nrRegions);
-                checkRegionsCoverPages();
-            }
-            if (version != 0 && preservedPages != pages.cardinality())
-            {
-                problem("super block preserved_pages is not the number of preserved pages: preservedPages=" +
-                    preservedPages + ", found=" + pages.cardinality());
-            }
-        }
-        return result(sbPfn, state, generation, regionListPfn);
+        return state;
     }
 
     private ScanResult result(final long sbPfn, final int state, final long generation, final long regionListPfn)
     {
-        final long[] listPfns = new long[regionListPfns.size()];
-        for (int i = 0; i < listPfns.length; i++)
-        {
-            listPfns[i] = regionListPfns.get(i);
-        }
+        final long[] listPfns = regionsWalk.listPfns();
         return new ScanResult(sbPfn, state, generation, List.copyOf(nodes), pages, listPfns,
-            List.copyOf(regions), regionListPfn);
+            regionsWalk.regions(), regionListPfn);
     }
 
     private void walkNodes(final long head)
@@ -275,12 +289,12 @@ public final class ImageScanner
                 ok = problem("node name has no NUL within " + NodeDescriptor.NAME_MAX + " bytes: pfn=0x" +
                     Long.toHexString(pfn));
             }
-            else if (!isZero(view, NodeDescriptor.NAME_OFFSET + nameLength, Pfn.PAGE_SIZE))
+            else if (!PageChecks.isZero(view, NodeDescriptor.NAME_OFFSET + nameLength, Pfn.PAGE_SIZE))
             {
                 // The name field after the NUL and the rest of the page: zero in every node pkram or the kernel
                 // writes, so stray bytes there are damage (possibly a longer name with a NUL flipped in).
                 ok = problem("node has non-zero bytes after its name's NUL: pfn=0x" + Long.toHexString(pfn) +
-                    ", offset=" + firstNonZero(view, NodeDescriptor.NAME_OFFSET + nameLength, Pfn.PAGE_SIZE));
+                    ", offset=" + PageChecks.firstNonZero(view, NodeDescriptor.NAME_OFFSET + nameLength, Pfn.PAGE_SIZE));
             }
             else
             {
@@ -321,10 +335,10 @@ public final class ImageScanner
             final long dataLen = ObjDescriptor.dataLen(view);
             final long next = ObjDescriptor.objPfn(view);
             final long objPfn = pfn;
-            if (!isZero(view, ObjDescriptor.LENGTH, Pfn.PAGE_SIZE))
+            if (!PageChecks.isZero(view, ObjDescriptor.LENGTH, Pfn.PAGE_SIZE))
             {
                 problem("obj reserved bytes are not zero: obj=0x" + Long.toHexString(objPfn) + ", offset=" +
-                    firstNonZero(view, ObjDescriptor.LENGTH, Pfn.PAGE_SIZE));
+                    PageChecks.firstNonZero(view, ObjDescriptor.LENGTH, Pfn.PAGE_SIZE));
             }
             node.objs++;
             walkStream(node, objPfn, foliosHead, foliosTail, true);
@@ -439,122 +453,11 @@ public final class ImageScanner
         return "link=0x" + Long.toHexString(linkPfn) + ", entry=" + i + ", value=0x" + Long.toHexString(entry);
     }
 
-    private void walkRegions(final long head, final long nrRegions)
-    {
-        final long fileSize = mem.size();
-        long pfn = head;
-        long seen = 0;
-        long prevEnd = 0;
-        boolean ended = false;
-        long prevListPfn = Pfn.NULL_PFN;
-        long firstPrev = Pfn.NULL_PFN;
-        long lastPopulated = Pfn.NULL_PFN;
-        // Walk every list page, also those past the last populated one: the kernel sizes the list with
-        // an estimate, and pages it did not fill are preserved (and listed) all the same.
-        while (pfn != Pfn.NULL_PFN)
-        {
-            if (!claimMeta(pfn, "regions list page", null))
-            {
-                return;
-            }
-            regionListPfns.add(pfn);
-            mem.wrap(view, pfn, 0);
-            final long prev = RegionListDescriptor.prevPfn(view);
-            if (prevListPfn == Pfn.NULL_PFN)
-            {
-                firstPrev = prev;
-            }
-            else if (prev != prevListPfn)
-            {
-                problem("regions list page prev_pfn does not point at its predecessor: page=0x" +
-                    Long.toHexString(pfn) + ", prev=0x" + Long.toHexString(prev));
-            }
-            for (int i = 0; i < RegionListDescriptor.REGIONS_MAX; i++)
-            {
-                final long base = RegionListDescriptor.regionBase(view, i);
-                final long size = RegionListDescriptor.regionSize(view, i);
-                if (!ended && (size == 0 || Long.compareUnsigned(seen, nrRegions) >= 0))
-                {
-                    // The list ends after nr_regions regions or at a region of size 0, whichever comes first;
-                    // every region after the end, in this page and the following ones, is zero.
-                    ended = true;
-                    if (seen != nrRegions)
-                    {
-                        problem("regions list ends before nr_regions: nrRegions=" + Long.toUnsignedString(nrRegions) +
-                            ", found=" + seen);
-                    }
-                }
-                if (ended)
-                {
-                    if (base != 0 || size != 0)
-                    {
-                        problem("regions list has a non-zero region after its end: page=0x" + Long.toHexString(pfn) +
-                            ", region=" + i + ", base=0x" + Long.toHexString(base) + ", size=0x" +
-                            Long.toHexString(size));
-                        return;
-                    }
-                    continue;
-                }
-                // Unsigned-safe: base and size are each checked against the file before they are added.
-                if ((base & (Pfn.PAGE_SIZE - 1)) != 0 || (size & (Pfn.PAGE_SIZE - 1)) != 0 ||
-                    base < Pfn.PAGE_SIZE || base > fileSize || size < 0 || size > fileSize - base || base <= prevEnd)
-                {
-                    problem("region not page aligned, not ascending, overlapping or out of range: page=0x" +
-                        Long.toHexString(pfn) + ", region=" + i + ", base=0x" + Long.toHexString(base) + ", size=0x" +
-                        Long.toHexString(size));
-                    return;
-                }
-                regions.add(new long[] {Pfn.fromAddr(base), Pfn.fromAddr(base + size)});
-                prevEnd = base + size;
-                seen++;
-                lastPopulated = pfn;
-            }
-            prevListPfn = pfn;
-            pfn = RegionListDescriptor.nextPfn(view);
-        }
-        if (!ended && seen != nrRegions)
-        {
-            problem("regions list holds fewer regions than the super block says: nrRegions=" +
-                Long.toUnsignedString(nrRegions) + ", found=" + seen);
-        }
-        if (!regionListPfns.isEmpty() && firstPrev != lastPopulated)
-        {
-            problem("first regions list page's prev_pfn does not point at the last populated page: prev=0x" +
-                Long.toHexString(firstPrev) + ", lastPopulated=0x" + Long.toHexString(lastPopulated));
-        }
-    }
-
-    private void checkRegionsCoverPages()
-    {
-        long covered = 0;
-        for (final long[] region : regions)
-        {
-            for (long p = region[0]; p < region[1]; p++)
-            {
-                if (!pages.get(p))
-                {
-                    problem("regions list covers a page no structure references: pfn=0x" + Long.toHexString(p));
-                    return;
-                }
-            }
-            if (region[1] < pfnCount && pages.get(region[1]))
-            {
-                problem("regions list run is not maximal: run ends at 0x" + Long.toHexString(region[1]));
-            }
-            covered += region[1] - region[0];
-        }
-        if (covered != pages.cardinality())
-        {
-            problem("regions list does not cover every preserved page: covered=" + covered + ", preserved=" +
-                pages.cardinality());
-        }
-    }
-
     /**
      * @param what  the kind of page, for the message.
      * @param owner the node it belongs to, for the message; null for none.
      */
-    private boolean claimMeta(final long pfn, final String what, final NodeEntry owner)
+    boolean claimMeta(final long pfn, final String what, final NodeEntry owner)
     {
         if (pfn <= 0 || pfn >= pfnCount)
         {
@@ -579,7 +482,7 @@ public final class ImageScanner
      *
      * @return false, so callers can write {@code ok = problem(...)}.
      */
-    private boolean problem(final String message)
+    boolean problem(final String message)
     {
         if (problems == null)
         {
@@ -607,79 +510,7 @@ public final class ImageScanner
         }
     }
 
-    private static boolean isZero(final UnsafeBuffer page, final int from, final int to)
-    {
-        return firstNonZero(page, from, to) < 0;
-    }
 
-    /**
-     * @return the offset of the first non-zero byte in {@code [from, to)}, or -1.
-     */
-    private static int firstNonZero(final UnsafeBuffer page, final int from, final int to)
-    {
-        int i = from;
-        while (i < to && (i & (Long.BYTES - 1)) != 0)
-        {
-            if (page.getByte(i) != 0)
-            {
-                return i;
-            }
-            i++;
-        }
-        while (i + Long.BYTES <= to)
-        {
-            if (page.getLong(i) != 0)
-            {
-                break;
-            }
-            i += Long.BYTES;
-        }
-        for (; i < to; i++)
-        {
-            if (page.getByte(i) != 0)
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
 
-    /**
-     * A super block page caught half way through being set up for, or cleared after, an empty image: every
-     * kernel field zero, pkram's fields those of a crash-safe boot (format 0 or 1, state NONE or LIVE),
-     * and nothing else on the page.
-     */
-    private static boolean isUnfinishedEmpty(final UnsafeBuffer page)
-    {
-        final int version = SuperBlockDescriptor.formatVersion(page);
-        final int state = SuperBlockDescriptor.state(page);
-        if (SuperBlockDescriptor.pad0(page) != 0 || SuperBlockDescriptor.nodePfn(page) != 0 ||
-            SuperBlockDescriptor.regionListPfn(page) != 0 || SuperBlockDescriptor.nrRegions(page) != 0 ||
-            SuperBlockDescriptor.preservedPages(page) != 0 ||
-            (version != 0 && version != SuperBlockDescriptor.FORMAT_VERSION) ||
-            (state != SuperBlockDescriptor.STATE_NONE && state != SuperBlockDescriptor.STATE_LIVE))
-        {
-            return false;
-        }
-        for (int i = SuperBlockDescriptor.PKRAM_LENGTH; i < Pfn.PAGE_SIZE; i += Long.BYTES)
-        {
-            if (page.getLong(i) != 0)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
 
-    private static boolean isZeroPage(final UnsafeBuffer page)
-    {
-        for (int i = 0; i < Pfn.PAGE_SIZE; i += Long.BYTES)
-        {
-            if (page.getLong(i) != 0)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
 }
