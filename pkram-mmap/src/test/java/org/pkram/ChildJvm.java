@@ -37,14 +37,7 @@ public final class ChildJvm
      */
     public static Result run(final Class<?> main, final String... args) throws IOException, InterruptedException
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JvmFlags.required());
-        command.add("-Xmx512m");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(main.getName());
-        command.addAll(List.of(args));
+        final List<String> command = command(List.of("-Xmx512m"), main, List.of(args));
         final Process process = new ProcessBuilder(command).start();
         process.getOutputStream().close();
         final var out = process.getInputStream().readAllBytes();
@@ -56,5 +49,25 @@ public final class ChildJvm
         }
         return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8),
             new String(err, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @param options JVM options after the required flags, e.g. {@code -Xmx} and {@code -D} flags.
+     * @param main    class whose main to run.
+     * @param args    its arguments.
+     * @return the command that runs it in a JVM like this one: the same java and classpath, the
+     *         required flags, then {@code options}.
+     */
+    public static List<String> command(final List<String> options, final Class<?> main, final List<String> args)
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JvmFlags.required());
+        command.addAll(options);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(main.getName());
+        command.addAll(args);
+        return command;
     }
 }

@@ -4,6 +4,8 @@ package org.pkram;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
+import static org.pkram.testing.SplitMix64.mix;
+
 /**
  * Test helpers: small memory files and checksummed content.
  */
@@ -59,14 +61,6 @@ final class Images
             }
         }
         return true;
-    }
-
-    static long mix(final long seed, final long position)
-    {
-        long z = seed * 0x9E3779B97F4A7C15L + position;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     static byte[] bytes(final long seed, final int length)

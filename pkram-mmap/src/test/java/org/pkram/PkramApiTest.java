@@ -21,6 +21,7 @@ import org.pkram.error.PkramUnavailableException;
 import org.pkram.layout.LinkDescriptor;
 import org.pkram.layout.ObjDescriptor;
 import org.pkram.layout.Pfn;
+import org.pkram.testing.SplitMix64;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -363,7 +364,7 @@ class PkramApiTest
                 assertEquals(0, copy.order(), "a banned folio is relocated into order-0 pages");
                 assertEquals(i, copy.index());
                 assertTrue(copy.pfn() < banned.pfn() || copy.pfn() > banned.pfn() + 3);
-                assertEquals(Images.mix(3, i * 4096L), copy.buffer().getLong(0));
+                assertEquals(SplitMix64.mix(3, i * 4096L), copy.buffer().getLong(0));
                 pk.freeFolio(copy);
             }
             assertNull(obj.loadFolio());

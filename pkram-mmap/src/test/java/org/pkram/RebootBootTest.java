@@ -18,16 +18,14 @@ import org.pkram.layout.RegionListDescriptor;
 import org.pkram.layout.SuperBlockDescriptor;
 import org.pkram.mem.PhysMem;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.pkram.testing.Digests.sha256;
 
 class RebootBootTest
 {
@@ -283,20 +281,5 @@ class RebootBootTest
             SuperBlockDescriptor.nodePfn(sb, pfn + 1);
         }
         assertThrows(InvalidSuperBlockException.class, () -> Images.boot(file, pfn, Mode.CRASH_SAFE));
-    }
-
-    static String sha256(final Path file) throws Exception
-    {
-        final MessageDigest digest = MessageDigest.getInstance("SHA-256");
-        try (var in = Files.newInputStream(file))
-        {
-            final byte[] buffer = new byte[1 << 20];
-            int n;
-            while ((n = in.read(buffer)) > 0)
-            {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 }

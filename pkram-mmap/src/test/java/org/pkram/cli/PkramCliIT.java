@@ -2,7 +2,6 @@ package org.pkram.cli;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.pkram.DataKind;
 import org.pkram.NodeSave;
 import org.pkram.ObjSave;
@@ -10,9 +9,9 @@ import org.pkram.Pkram;
 import org.pkram.PkramOptions;
 import org.pkram.boot.PfnFile;
 import org.pkram.layout.SuperBlockDescriptor;
+import org.pkram.testing.ScratchDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,9 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -35,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.pkram.testing.Digests.sha256;
 
 /**
  * The {@code ./pkram} launcher and every command, run as real processes the way a user runs them.
@@ -43,7 +41,7 @@ class PkramCliIT
 {
     private static final long MIB = 1L << 20;
 
-    @TempDir(factory = ShmTempDirFactory.class)
+    @ScratchDir
     Path dir;
 
     /** The launcher builds the jar when it is missing or stale: once, here, not inside a timed test. */
@@ -448,19 +446,5 @@ class PkramCliIT
         Files.writeString(path, text);
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
         return path;
-    }
-
-    private static String sha256(final Path file) throws Exception
-    {
-        final MessageDigest digest = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = Files.newInputStream(file))
-        {
-            final byte[] buffer = new byte[1 << 20];
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer))
-            {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 }

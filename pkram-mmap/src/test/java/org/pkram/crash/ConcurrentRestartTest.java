@@ -1,14 +1,11 @@
 package org.pkram.crash;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.pkram.Pkram;
+import org.pkram.testing.ScratchDir;
 
 import java.nio.file.Files;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -29,22 +26,8 @@ class ConcurrentRestartTest
     private static final long MILLIS = Long.getLong("pkram.crash.concurrentMillis", 5_000);
     private static final int THREADS = 4;
 
-    @TempDir
-    Path tempDir;
-
-    private Path dir;
-
-    @BeforeEach
-    void createDir() throws IOException
-    {
-        dir = ScratchDir.create(tempDir);
-    }
-
-    @AfterEach
-    void deleteDir() throws IOException
-    {
-        ScratchDir.delete(dir, tempDir);
-    }
+    @ScratchDir
+    Path dir;
 
     @Test
     void shouldGetEveryNodeBackAfterFourThreadsWorkedAndARestart() throws Exception

@@ -1,12 +1,11 @@
 package org.pkram.crash;
 
-import org.pkram.mem.JvmFlags;
+import org.pkram.ChildJvm;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -52,21 +51,15 @@ final class CrashChild implements AutoCloseable
      */
     static CrashChild start(final List<String> systemProperties, final List<String> args) throws IOException
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JvmFlags.required());
+        final List<String> options = new ArrayList<>();
         // Start fast: the workload is small and short-lived.
-        command.add("-Xmx256m");
-        command.add("-XX:+UseSerialGC");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-XX:-UsePerfData");
-        command.add("-Xshare:auto");
-        command.addAll(systemProperties);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(CrashWorkload.class.getName());
-        command.addAll(args);
-        final Process process = new ProcessBuilder(command).start();
+        options.add("-Xmx256m");
+        options.add("-XX:+UseSerialGC");
+        options.add("-XX:TieredStopAtLevel=1");
+        options.add("-XX:-UsePerfData");
+        options.add("-Xshare:auto");
+        options.addAll(systemProperties);
+        final Process process = new ProcessBuilder(ChildJvm.command(options, CrashWorkload.class, args)).start();
         process.getOutputStream().close();
         return new CrashChild(process);
     }

@@ -11,6 +11,7 @@ import org.pkram.Pkram;
 import org.pkram.boot.NodeEntry;
 import org.pkram.layout.LinkDescriptor;
 import org.pkram.layout.Pfn;
+import org.pkram.testing.SplitMix64;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,6 +21,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
+
+import static org.pkram.testing.SplitMix64.mix;
 
 /**
  * Checksummed node content for the crash tests. Everything a node holds is derived from one seed: one
@@ -453,7 +456,7 @@ final class CrashContent
     private static void fill(final MutableDirectBuffer buffer, final int length, final long seed, final int obj,
         final long index)
     {
-        final long stream = seed + 0x9E3779B97F4A7C15L * (obj + 1);
+        final long stream = stream(seed, obj);
         for (int i = 0; i < length; i += Long.BYTES)
         {
             buffer.putLong(i, mix(stream, index * Pfn.PAGE_SIZE + i));
@@ -463,7 +466,7 @@ final class CrashContent
     private static boolean matches(final MutableDirectBuffer buffer, final int length, final long seed,
         final int obj, final long index)
     {
-        final long stream = seed + 0x9E3779B97F4A7C15L * (obj + 1);
+        final long stream = stream(seed, obj);
         for (int i = 0; i < length; i += Long.BYTES)
         {
             if (buffer.getLong(i) != mix(stream, index * Pfn.PAGE_SIZE + i))
@@ -474,11 +477,9 @@ final class CrashContent
         return true;
     }
 
-    static long mix(final long seed, final long position)
+    /** The content stream of object {@code obj} of a node saved with {@code seed}. */
+    private static long stream(final long seed, final int obj)
     {
-        long z = seed * 0x9E3779B97F4A7C15L + position;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return seed + SplitMix64.GOLDEN_GAMMA * (obj + 1);
     }
 }

@@ -1,23 +1,18 @@
 package org.pkram.crash;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.pkram.FaultPoints;
 import org.pkram.Pkram;
 import org.pkram.PkramOptions;
 import org.pkram.boot.PfnFile;
 import org.pkram.error.Errno;
 import org.pkram.error.InvalidSuperBlockException;
+import org.pkram.testing.ScratchDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -26,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.pkram.testing.Digests.sha256;
 
 /**
  * The crash harness: a child JVM runs a random workload and is killed with SIGKILL at random moments,
@@ -49,22 +45,8 @@ class CrashHarnessTest
     private static final int MAX_DELAY_MILLIS = Integer.getInteger("pkram.crash.maxDelayMillis", 300);
     private static final long SEED = Long.getLong("pkram.crash.seed", System.nanoTime());
 
-    @TempDir
-    Path tempDir;
-
-    private Path dir;
-
-    @BeforeEach
-    void createDir() throws IOException
-    {
-        dir = ScratchDir.create(tempDir);
-    }
-
-    @AfterEach
-    void deleteDir() throws IOException
-    {
-        ScratchDir.delete(dir, tempDir);
-    }
+    @ScratchDir
+    Path dir;
 
     @Test
     void shouldLoseNoCommittedNodeWhenKilledAtRandomMoments() throws Exception
@@ -247,20 +229,5 @@ class CrashHarnessTest
     private static Pkram boot(final Path file, final long pfn)
     {
         return Pkram.boot(PkramOptions.of(file).superBlockPfn(pfn).shutdownHook(false));
-    }
-
-    static String sha256(final Path file) throws Exception
-    {
-        final MessageDigest digest = MessageDigest.getInstance("SHA-256");
-        try (var in = Files.newInputStream(file))
-        {
-            final byte[] buffer = new byte[1 << 20];
-            int n;
-            while ((n = in.read(buffer)) > 0)
-            {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 }

@@ -1,9 +1,6 @@
 package org.pkram.crash;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.pkram.Mode;
@@ -12,8 +9,8 @@ import org.pkram.PkramOptions;
 import org.pkram.boot.PfnFile;
 import org.pkram.error.Errno;
 import org.pkram.error.InvalidSuperBlockException;
+import org.pkram.testing.ScratchDir;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -22,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.pkram.testing.Digests.sha256;
 
 /**
  * Kernel-faithful mode is not crash-safe by design: only an orderly reboot preserves. After a process
@@ -32,22 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("crash")
 class KernelFaithfulCrashTest
 {
-    @TempDir
-    Path tempDir;
-
-    private Path dir;
-
-    @BeforeEach
-    void createDir() throws IOException
-    {
-        dir = ScratchDir.create(tempDir);
-    }
-
-    @AfterEach
-    void deleteDir() throws IOException
-    {
-        ScratchDir.delete(dir, tempDir);
-    }
+    @ScratchDir
+    Path dir;
 
     @ParameterizedTest
     @ValueSource(ints = {0, 40, 250})
@@ -72,14 +56,14 @@ class KernelFaithfulCrashTest
             Thread.sleep(delayMillis);
             assertEquals(CrashChild.KILLED_EXIT_CODE, child.kill());
         }
-        final String before = CrashHarnessTest.sha256(file);
+        final String before = sha256(file);
         for (final Mode mode : Mode.values())
         {
             final InvalidSuperBlockException ex = assertThrows(InvalidSuperBlockException.class,
                 () -> Pkram.boot(options(file, pfn, mode)));
             assertEquals(Errno.EINVAL, ex.errno());
             assertTrue(ex.getMessage().contains("consumed"), ex.getMessage());
-            assertEquals(before, CrashHarnessTest.sha256(file), "a refused boot changes no byte");
+            assertEquals(before, sha256(file), "a refused boot changes no byte");
         }
         try (Pkram pk = Pkram.boot(options(file, pfn, Mode.KERNEL_FAITHFUL).dropInvalid(true)))
         {

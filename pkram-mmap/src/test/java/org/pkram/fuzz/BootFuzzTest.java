@@ -1,12 +1,13 @@
 package org.pkram.fuzz;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.pkram.Mode;
 import org.pkram.fuzz.BootHarness.FuzzFailure;
 import org.pkram.fuzz.BootHarness.Outcome;
 import org.pkram.fuzz.FuzzSeeds.Seed;
+import org.pkram.testing.ScratchDir;
+import org.pkram.testing.SplitMix64;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,20 +41,14 @@ class BootFuzzTest
     private static final int BLOCK = 50;
     private static final int MAX_FAILURES = 100;
 
-    private static Path dir;
+    @ScratchDir
+    static Path dir;
     private static List<Seed> seeds;
 
     @BeforeAll
-    static void buildSeeds() throws IOException
+    static void buildSeeds()
     {
-        dir = FuzzSeeds.tempDir("pkram-fuzz-");
         seeds = FuzzSeeds.build(dir.resolve("seeds"));
-    }
-
-    @AfterAll
-    static void removeFiles() throws IOException
-    {
-        FuzzSeeds.delete(dir);
     }
 
     @Test
@@ -90,7 +85,7 @@ class BootFuzzTest
         {
             for (int i = from; i < from + images; i++)
             {
-                final SplittableRandom rng = new SplittableRandom(runSeed ^ (0x9E3779B97F4A7C15L * (i + 1)));
+                final SplittableRandom rng = new SplittableRandom(runSeed ^ (SplitMix64.GOLDEN_GAMMA * (i + 1)));
                 // Blocks of BLOCK images from one seed (consecutive images then differ in a few pages only,
                 // which keeps the writes small); in each block every other image takes the seed's next
                 // targeted mutation, the others a random one.

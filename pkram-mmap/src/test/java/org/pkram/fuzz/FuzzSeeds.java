@@ -65,32 +65,6 @@ final class FuzzSeeds
         return seeds;
     }
 
-    /**
-     * @return a new temporary directory in /dev/shm (tmpfs, the memory file's natural home, and fast)
-     *         when there is one, else in the default temporary directory.
-     */
-    static Path tempDir(final String prefix) throws IOException
-    {
-        final Path shm = Path.of("/dev/shm");
-        return Files.isDirectory(shm) && Files.isWritable(shm) ?
-            Files.createTempDirectory(shm, prefix) : Files.createTempDirectory(prefix);
-    }
-
-    static void delete(final Path dir) throws IOException
-    {
-        if (dir == null || !Files.exists(dir))
-        {
-            return;
-        }
-        try (java.util.stream.Stream<Path> paths = Files.walk(dir))
-        {
-            for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList())
-            {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
-
     static Path format(final Path dir, final long size)
     {
         try

@@ -1,6 +1,5 @@
 package org.pkram.fuzz;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +26,7 @@ import org.pkram.layout.Pfn;
 import org.pkram.layout.RegionListDescriptor;
 import org.pkram.layout.SuperBlockDescriptor;
 import org.pkram.mem.PhysMem;
+import org.pkram.testing.ScratchDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,7 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HostileImageTest
 {
-    private static Path dir;
+    @ScratchDir
+    static Path dir;
     private static Seed sealed;
     private static Seed live;
     private static Seed kernel;
@@ -56,20 +57,13 @@ class HostileImageTest
     private static Path caseFile;
 
     @BeforeAll
-    static void buildSeeds() throws IOException
+    static void buildSeeds()
     {
-        dir = FuzzSeeds.tempDir("pkram-hostile-");
         caseFile = FuzzSeeds.format(dir.resolve("case"), 64L << 10);
         sealed = FuzzSeeds.sealed(dir.resolve("sealed"));
         live = FuzzSeeds.live(dir.resolve("live"), sealed);
         kernel = FuzzSeeds.kernelV0(FuzzSeeds.kernelFaithful(dir.resolve("kernel-faithful")));
         fragmented = FuzzSeeds.fragmented(dir.resolve("fragmented"));
-    }
-
-    @AfterAll
-    static void removeFiles() throws IOException
-    {
-        FuzzSeeds.delete(dir);
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -1,0 +1,6 @@
+/**
+ * Helpers that tests in several packages share: {@link org.pkram.testing.ScratchDir} (a temporary
+ * directory on tmpfs), {@link org.pkram.testing.Digests} (file hashes) and
+ * {@link org.pkram.testing.SplitMix64} (deterministic content).
+ */
+package org.pkram.testing;
