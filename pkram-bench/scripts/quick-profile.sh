@@ -19,12 +19,14 @@ JAR=pkram-bench/target/benchmarks.jar
 JMH_LOCK_WAIT=${JMH_LOCK_WAIT:-1800}
 mkdir -p "$OUT"
 
-# The peers' flags, for PeerProbe (the benchmarks carry them in their @Fork annotations: PeerFlags).
-PKRAM_FLAGS="--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"
-PEER_FLAGS="--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED --add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED"
-
 echo "quick-profile: building"
 mvn -B -q package -DskipTests
+
+# The flags for PeerProbe, which runs in a JVM started here (the benchmarks' forks get pkram's list from
+# BenchMain and the peers' from RestartBenchmark's @Fork): pkram's list as the build wrote it from the parent
+# pom, and the peers' extra flags as RestartBenchmark gives them.
+PKRAM_FLAGS=$(cat pkram-mmap/target/classes/org/pkram/jvm-flags.txt)
+PEER_FLAGS=$(java -cp "$JAR" org.pkram.bench.PeerFlags)
 
 # Leftovers of an interrupted run of these benchmarks (only their own directories).
 rm -rf /dev/shm/pkram-restart-* /dev/shm/pkram-parallel-* /dev/shm/pkram-probe-* /tmp/pkram-durable-*

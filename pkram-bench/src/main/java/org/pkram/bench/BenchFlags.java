@@ -1,34 +1,24 @@
 package org.pkram.bench;
 
 /**
- * The JVM flags a JMH fork needs to load pkram on JDK 25, one constant per flag so that
- * {@code @Fork(jvmArgsAppend = {...})} can name them: annotation values must be compile-time
- * constants, so an array built elsewhere cannot be used. Keep in step with the
- * {@code pkram.jvm.flags} property of the parent pom, the one list the other JVMs use;
- * {@code org.pkram.mem.JvmFlags.check()} fails a fork at once if one is missing.
+ * JVM flags of some benchmark classes' forks beyond pkram's own list, for their
+ * {@code @Fork(jvmArgsPrepend = {...})}: annotation values must be compile-time constants. pkram's own flags are
+ * not here: {@link BenchMain} adds them to every fork from the resource {@code org/pkram/jvm-flags.txt}, the
+ * parent pom's {@code pkram.jvm.flags}. The peers' extra flags are in {@link PeerFlags}.
  */
 public final class BenchFlags
 {
-    /** Agrona: exports {@code jdk.internal.misc}. */
-    public static final String AGRONA = "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED";
-
-    /** Chronicle Bytes: opens {@code java.lang.reflect}. */
-    public static final String REFLECT = "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED";
-
-    /** Chronicle Bytes: exports {@code sun.nio.ch}. */
-    public static final String NIO = "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED";
-
-    /** Chronicle Bytes: exports {@code jdk.internal.ref}. */
-    public static final String REF = "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED";
-
-    /** Allows {@code sun.misc.Unsafe} memory access, which JDK 25 otherwise warns about. */
-    public static final String UNSAFE = "--sun-misc-unsafe-memory-access=allow";
-
-    /** FFM downcalls (madvise): restricted native access for the unnamed module. */
-    public static final String NATIVE = "--enable-native-access=ALL-UNNAMED";
-
     /** Heap for the forks that build large images. */
     public static final String HEAP = "-Xmx2g";
+
+    /**
+     * Heap for the restart forks: {@code filechannel} holds a whole 4 GiB state on the heap. Fixed
+     * ({@code -Xms} = {@code -Xmx}) so that the heap is never given back between iterations.
+     */
+    public static final String HEAP_RESTART = "-Xmx6g";
+
+    /** Initial heap of the restart forks, the same as the maximum. */
+    public static final String HEAP_RESTART_INITIAL = "-Xms6g";
 
     private BenchFlags()
     {

@@ -6,18 +6,14 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.Blackhole;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
-import org.openjdk.jmh.runner.RunnerException;
 import org.pkram.DataKind;
 import org.pkram.Folio;
 import org.pkram.NodeLoad;
@@ -35,7 +31,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Restart of a process that preserved {@code sizeMiB} of 4 KiB folios split across {@code nodes}
@@ -61,19 +56,10 @@ import java.util.concurrent.TimeUnit;
  * &le; 50 ms with &le; 32 MiB of heap.
  */
 @BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5)
 @Measurement(iterations = 15)
-@Fork(value = 1, jvmArgsAppend = {
-    BenchFlags.AGRONA,
-    BenchFlags.REFLECT,
-    BenchFlags.NIO,
-    BenchFlags.REF,
-    BenchFlags.UNSAFE,
-    BenchFlags.NATIVE,
-    BenchFlags.HEAP})
-@State(Scope.Benchmark)
-public class BootBenchmark
+@Fork(jvmArgsPrepend = BenchFlags.HEAP)
+public class BootBenchmark extends BaseBenchmark
 {
     private static final long MIB = 1L << 20;
     private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -345,16 +331,5 @@ public class BootBenchmark
             used = Math.min(used, runtime.totalMemory() - runtime.freeMemory());
         }
         return used;
-    }
-
-    /**
-     * Runs this class's benchmarks alone, failing on the first error.
-     *
-     * @param args ignored.
-     * @throws RunnerException when JMH cannot run or a benchmark fails.
-     */
-    public static void main(final String[] args) throws RunnerException
-    {
-        RunOnly.run(BootBenchmark.class);
     }
 }

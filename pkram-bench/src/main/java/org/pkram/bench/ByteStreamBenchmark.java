@@ -1,18 +1,12 @@
 package org.pkram.bench;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.RunnerException;
 import org.pkram.DataKind;
 import org.pkram.NodeLoad;
 import org.pkram.NodeSave;
@@ -22,7 +16,6 @@ import org.pkram.Pkram;
 
 import java.nio.file.Path;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A 64 MiB byte stream moved in 1 MiB chunks through {@link ObjSave#write(byte[], int, int)} and
@@ -41,20 +34,8 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * Each image is a populated 256 MiB memory file on {@code /dev/shm}, booted crash-safe.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {
-    BenchFlags.AGRONA,
-    BenchFlags.REFLECT,
-    BenchFlags.NIO,
-    BenchFlags.REF,
-    BenchFlags.UNSAFE,
-    BenchFlags.NATIVE,
-    BenchFlags.HEAP})
-@State(Scope.Benchmark)
-public class ByteStreamBenchmark
+@Fork(jvmArgsPrepend = BenchFlags.HEAP)
+public class ByteStreamBenchmark extends AverageTimeBenchmark
 {
     /** Bytes per write or read call. */
     static final int CHUNK = 1 << 20;
@@ -310,16 +291,5 @@ public class ByteStreamBenchmark
         final byte[] chunk = new byte[CHUNK];
         new SplittableRandom(42).nextBytes(chunk);
         return chunk;
-    }
-
-    /**
-     * Runs this class's benchmarks alone, failing on the first error.
-     *
-     * @param args ignored.
-     * @throws RunnerException when JMH cannot run or a benchmark fails.
-     */
-    public static void main(final String[] args) throws RunnerException
-    {
-        RunOnly.run(ByteStreamBenchmark.class);
     }
 }

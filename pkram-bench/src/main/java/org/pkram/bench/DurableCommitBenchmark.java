@@ -9,19 +9,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.RunnerException;
 import org.pkram.DataKind;
 import org.pkram.Folio;
 import org.pkram.NodeLoad;
@@ -41,20 +34,9 @@ import org.pkram.PkramOptions;
  * ({@link NodeSave#finish()}). An invocation tear-down, not measured, loads the node back so the same
  * folios are saved again next time.
  */
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {
-    PeerFlags.EXPORTS_MISC,
-    PeerFlags.OPENS_REFLECT,
-    PeerFlags.EXPORTS_NIO_CH,
-    PeerFlags.EXPORTS_REF,
-    PeerFlags.UNSAFE,
-    PeerFlags.NATIVE,
-    PeerFlags.HEAP})
-@State(Scope.Benchmark)
-public class DurableCommitBenchmark
+@Fork(jvmArgsPrepend = BenchFlags.HEAP)
+public class DurableCommitBenchmark extends AverageTimeBenchmark
 {
     /** A disk file system (the root ext4 here), not tmpfs. */
     static final Path DISK = Path.of("/tmp");
@@ -168,16 +150,5 @@ public class DurableCommitBenchmark
         {
             RestartState.deleteTree(dir);
         }
-    }
-
-    /**
-     * Runs this class's benchmarks alone, failing on the first error.
-     *
-     * @param args ignored.
-     * @throws RunnerException when JMH cannot run or a benchmark fails.
-     */
-    public static void main(final String[] args) throws RunnerException
-    {
-        RunOnly.run(DurableCommitBenchmark.class);
     }
 }

@@ -1,20 +1,13 @@
 package org.pkram.bench;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.RunnerException;
 import org.pkram.DataKind;
 import org.pkram.Folio;
 import org.pkram.NodeLoad;
@@ -39,20 +32,9 @@ import java.util.concurrent.TimeUnit;
  * Baseline: {@link #copyBaseline()}, copying each folio's bytes out to the heap, the least a
  * by-copy save would do per folio. Goal: save + load of an order-0 folio &le; 100 ns.
  */
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {
-    BenchFlags.AGRONA,
-    BenchFlags.REFLECT,
-    BenchFlags.NIO,
-    BenchFlags.REF,
-    BenchFlags.UNSAFE,
-    BenchFlags.NATIVE,
-    BenchFlags.HEAP})
-@State(Scope.Benchmark)
-public class FolioBenchmark
+@Fork(jvmArgsPrepend = BenchFlags.HEAP)
+public class FolioBenchmark extends AverageTimeBenchmark
 {
     /** Folios saved and loaded per call. */
     static final int BATCH = 1024;
@@ -177,16 +159,5 @@ public class FolioBenchmark
             check += dst[i & 7];
         }
         return check;
-    }
-
-    /**
-     * Runs this class's benchmarks alone, failing on the first error.
-     *
-     * @param args ignored.
-     * @throws RunnerException when JMH cannot run or a benchmark fails.
-     */
-    public static void main(final String[] args) throws RunnerException
-    {
-        RunOnly.run(FolioBenchmark.class);
     }
 }

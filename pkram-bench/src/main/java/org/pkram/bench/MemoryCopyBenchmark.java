@@ -6,19 +6,11 @@ import java.util.concurrent.TimeUnit;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.RunnerException;
 import org.pkram.mem.PhysMem;
 
 /**
@@ -26,14 +18,8 @@ import org.pkram.mem.PhysMem;
  * a heap-to-heap {@code System.arraycopy} of the same size, in the same run: what "RAM" costs when it is
  * a mapped tmpfs file. The file is populated up front, so no page fault is measured.
  */
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {
-    BenchFlags.AGRONA, BenchFlags.REFLECT, BenchFlags.NIO, BenchFlags.REF, BenchFlags.UNSAFE, BenchFlags.NATIVE})
-@State(Scope.Benchmark)
-public class MemoryCopyBenchmark
+public class MemoryCopyBenchmark extends AverageTimeBenchmark
 {
     /** Bytes copied per operation: a page and a 1 MiB chunk. */
     @Param({"4096", "1048576"})
@@ -106,16 +92,5 @@ public class MemoryCopyBenchmark
     {
         System.arraycopy(source, 0, heapTarget, 0, bytes);
         return heapTarget[bytes - 1];
-    }
-
-    /**
-     * Runs this benchmark alone.
-     *
-     * @param args ignored.
-     * @throws RunnerException when a benchmark fails.
-     */
-    public static void main(final String[] args) throws RunnerException
-    {
-        RunOnly.run(MemoryCopyBenchmark.class);
     }
 }

@@ -13,19 +13,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.RunnerException;
 import org.pkram.DataKind;
 import org.pkram.Folio;
 import org.pkram.NodeLoad;
@@ -46,24 +38,11 @@ import org.pkram.PkramOptions;
  * the hand-off is in both. An invocation tear-down, not measured, loads the nodes back (and frees the
  * copies).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {
-    PeerFlags.EXPORTS_MISC,
-    PeerFlags.OPENS_REFLECT,
-    PeerFlags.EXPORTS_NIO_CH,
-    PeerFlags.EXPORTS_REF,
-    PeerFlags.UNSAFE,
-    PeerFlags.NATIVE,
-    PeerFlags.HEAP})
-@State(Scope.Benchmark)
-public class ParallelSaveBenchmark
+@Fork(jvmArgsPrepend = BenchFlags.HEAP)
+public class ParallelSaveBenchmark extends AverageTimeBenchmark
 {
     /** Nodes saved per operation. */
     static final int NODES = 4;
-
 
     /** Pages per node: 16384 is 64 MiB, 65536 is 256 MiB. */
     @Param({"16384", "65536"})
@@ -253,16 +232,5 @@ public class ParallelSaveBenchmark
         {
             RestartState.deleteTree(dir);
         }
-    }
-
-    /**
-     * Runs this class's benchmarks alone, failing on the first error.
-     *
-     * @param args ignored.
-     * @throws RunnerException when JMH cannot run or a benchmark fails.
-     */
-    public static void main(final String[] args) throws RunnerException
-    {
-        RunOnly.run(ParallelSaveBenchmark.class);
     }
 }

@@ -11,14 +11,10 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.RunnerException;
 
 /**
  * Restart to ready: pkram against what users would pick instead, on the same data in the same run.
@@ -36,16 +32,9 @@ import org.openjdk.jmh.runner.RunnerException;
  * its set-up fails).
  */
 @BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {
-    PeerFlags.EXPORTS_MISC,
-    PeerFlags.OPENS_REFLECT,
-    PeerFlags.EXPORTS_NIO_CH,
-    PeerFlags.EXPORTS_REF,
-    PeerFlags.UNSAFE,
-    PeerFlags.NATIVE,
+@Fork(jvmArgsPrepend = {
     PeerFlags.OPENS_NIO,
     PeerFlags.OPENS_LANG,
     PeerFlags.OPENS_NIO_CH,
@@ -54,10 +43,9 @@ import org.openjdk.jmh.runner.RunnerException;
     PeerFlags.OPENS_JAVAC,
     PeerFlags.OPENS_IO,
     PeerFlags.OPENS_UTIL,
-    PeerFlags.HEAP_RESTART,
-    PeerFlags.HEAP_RESTART_INITIAL})
-@State(Scope.Benchmark)
-public class RestartBenchmark
+    BenchFlags.HEAP_RESTART,
+    BenchFlags.HEAP_RESTART_INITIAL})
+public class RestartBenchmark extends BaseBenchmark
 {
     /** Where every system keeps its files by default: RAM. */
     static final Path SHM = Path.of("/dev/shm");
@@ -174,16 +162,5 @@ public class RestartBenchmark
             RestartState.deleteTree(trialDir);
             trialDir = null;
         }
-    }
-
-    /**
-     * Runs this class's benchmarks alone, failing on the first error.
-     *
-     * @param args ignored.
-     * @throws RunnerException when JMH cannot run or a benchmark fails.
-     */
-    public static void main(final String[] args) throws RunnerException
-    {
-        RunOnly.run(RestartBenchmark.class);
     }
 }

@@ -15,6 +15,11 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
 /**
  * Turns a quick-profile run into {@code restart.md} (tables, goals, errors, machine, command) and
  * {@code restart.png} (the chart): reads, from the results directory, the JMH JSON files
@@ -74,35 +79,8 @@ public final class ResultsReport
     {
         final Path dir = Path.of(args.length > 0 ? args[0] : "pkram-bench/results");
         final Map<String, String> machine = keyValues(dir.resolve("machine.txt"));
-        final List<Result> restart = results(dir.resolve("restart.json"));
-        final List<Result> durable = results(dir.resolve("durable.json"));
-        final List<Result> parallel = results(dir.resolve("parallel.json"));
-        final List<String> log = lines(dir.resolve("restart.log"));
-
-        final TreeSet<Integer> sizes = new TreeSet<>();
-        final Map<String, Map<Integer, Result>> bySystem = new LinkedHashMap<>();
-        for (final String system : SYSTEMS)
-        {
-            bySystem.put(system, new TreeMap<>());
-        }
-        for (final Result r : restart)
-        {
-            if (!"/dev/shm".equals(r.params().getOrDefault("dir", "/dev/shm")))
-            {
-                continue; // an experiment on another file system: not part of the comparison
-            }
-            final int size = Integer.parseInt(r.params().get("sizeMiB"));
-            sizes.add(size);
-            bySystem.computeIfAbsent(r.params().get("system"), k -> new TreeMap<>()).put(size, r);
-        }
-        final Map<String, String> failures = failures(log);
-        for (final String key : failures.keySet())
-        {
-            sizes.add(Integer.parseInt(key.substring(key.indexOf('/') + 1)));
-        }
-
         final Map<String, Map<Integer, RestartChart.Point>> series = new LinkedHashMap<>();
-        bySystem.forEach((system, points) ->
+        bySystem(results(dir.resolve("restart.json"))).forEach((system, points) ->
         {
             if (!points.isEmpty())
             {
@@ -116,6 +94,34 @@ public final class ResultsReport
             firstField(machine.get("load at end")) + " at end (shared machine)";
         RestartChart.draw(series, "Restart to ready: open the saved state, read every 4 KiB value", subtitle,
             dir.resolve("restart.png"));
+        Files.writeString(dir.resolve("restart.md"), markdown(dir), StandardCharsets.UTF_8);
+        System.out.println("wrote " + dir.resolve("restart.md") + " and " + dir.resolve("restart.png"));
+    }
+
+    /**
+     * The text of {@code restart.md}, from the files in the results directory (missing ones leave their sections
+     * out or empty).
+     *
+     * @param dir the results directory.
+     * @return the Markdown.
+     * @throws IOException when a file cannot be read.
+     */
+    static String markdown(final Path dir) throws IOException
+    {
+        final Map<String, String> machine = keyValues(dir.resolve("machine.txt"));
+        final List<Result> restart = results(dir.resolve("restart.json"));
+        final List<Result> durable = results(dir.resolve("durable.json"));
+        final List<Result> parallel = results(dir.resolve("parallel.json"));
+        final List<String> log = lines(dir.resolve("restart.log"));
+
+        final Map<String, Map<Integer, Result>> bySystem = bySystem(restart);
+        final TreeSet<Integer> sizes = new TreeSet<>();
+        bySystem.values().forEach(points -> sizes.addAll(points.keySet()));
+        final Map<String, String> failures = failures(log);
+        for (final String key : failures.keySet())
+        {
+            sizes.add(Integer.parseInt(key.substring(key.indexOf('/') + 1)));
+        }
 
         final StringBuilder md = new StringBuilder();
         md.append("# Restart to ready: pkram and its peers (quick profile)\n\n");
@@ -129,8 +135,29 @@ public final class ResultsReport
         parallelTable(md, parallel);
         probe(md, lines(dir.resolve("peer-probe.txt")));
         machineSection(md, machine);
-        Files.writeString(dir.resolve("restart.md"), md.toString(), StandardCharsets.UTF_8);
-        System.out.println("wrote " + dir.resolve("restart.md") + " and " + dir.resolve("restart.png"));
+        return md.toString();
+    }
+
+    /**
+     * The restart results on /dev/shm by system ({@link #SYSTEMS} first, in order) and size in MiB.
+     */
+    private static Map<String, Map<Integer, Result>> bySystem(final List<Result> restart)
+    {
+        final Map<String, Map<Integer, Result>> bySystem = new LinkedHashMap<>();
+        for (final String system : SYSTEMS)
+        {
+            bySystem.put(system, new TreeMap<>());
+        }
+        for (final Result r : restart)
+        {
+            if (!"/dev/shm".equals(r.params().getOrDefault("dir", "/dev/shm")))
+            {
+                continue; // an experiment on another file system: not part of the comparison
+            }
+            bySystem.computeIfAbsent(r.params().get("system"), k -> new TreeMap<>())
+                .put(Integer.parseInt(r.params().get("sizeMiB")), r);
+        }
+        return bySystem;
     }
 
     private static void restartTables(final StringBuilder md, final Map<String, Map<Integer, Result>> bySystem,
@@ -479,7 +506,15 @@ public final class ResultsReport
         return params;
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * The results in a JMH JSON file ({@code -rf json}): an array with one object per benchmark and parameter set.
+     *
+     * @param json the file.
+     * @return its results in file order, none when the file does not exist.
+     * @throws IOException when the file cannot be read.
+     * @throws com.google.gson.JsonParseException when it is not JSON (JSON of another shape fails with another
+     *                                            unchecked exception).
+     */
     static List<Result> results(final Path json) throws IOException
     {
         if (!Files.exists(json))
@@ -487,44 +522,43 @@ public final class ResultsReport
             return List.of();
         }
         final List<Result> out = new ArrayList<>();
-        for (final Object item : (List<Object>)MiniJson.parse(Files.readString(json, StandardCharsets.UTF_8)))
+        for (final JsonElement item : JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8))
+            .getAsJsonArray())
         {
-            final Map<String, Object> run = (Map<String, Object>)item;
+            final JsonObject run = item.getAsJsonObject();
             final Map<String, String> params = new LinkedHashMap<>();
-            final Object p = run.get("params");
-            if (p instanceof Map<?, ?> map)
+            if (run.get("params") instanceof JsonObject p)
             {
-                map.forEach((k, v) -> params.put(String.valueOf(k), String.valueOf(v)));
+                p.entrySet().forEach(e -> params.put(e.getKey(), e.getValue().getAsString()));
             }
-            final Map<String, Object> metric = (Map<String, Object>)run.get("primaryMetric");
+            final JsonObject metric = run.getAsJsonObject("primaryMetric");
             final List<Double> raw = new ArrayList<>();
-            final Object rawData = metric.get("rawData");
-            if (rawData instanceof List<?> forks)
+            if (metric.get("rawData") instanceof JsonArray forks)
             {
-                for (final Object fork : forks)
+                for (final JsonElement fork : forks)
                 {
-                    for (final Object v : (List<Object>)fork)
-                    {
-                        raw.add(number(v));
-                    }
+                    fork.getAsJsonArray().forEach(v -> raw.add(number(v)));
                 }
             }
-            out.add(new Result(String.valueOf(run.get("benchmark")), params, number(metric.get("score")),
-                number(metric.get("scoreError")), String.valueOf(metric.get("scoreUnit")),
-                raw.stream().mapToDouble(Double::doubleValue).toArray(), String.valueOf(run.get("mode"))));
+            out.add(new Result(run.get("benchmark").getAsString(), params, number(metric.get("score")),
+                number(metric.get("scoreError")), metric.get("scoreUnit").getAsString(),
+                raw.stream().mapToDouble(Double::doubleValue).toArray(), run.get("mode").getAsString()));
         }
         return out;
     }
 
-    private static double number(final Object v)
+    /**
+     * A JMH number: JMH writes a missing one (a score error of one iteration) as the string {@code "NaN"}.
+     */
+    private static double number(final JsonElement v)
     {
-        if (v instanceof Double d)
+        if (v == null || v.isJsonNull())
         {
-            return d;
+            return Double.NaN;
         }
         try
         {
-            return Double.parseDouble(String.valueOf(v));
+            return v.getAsDouble();
         }
         catch (final NumberFormatException ex)
         {
