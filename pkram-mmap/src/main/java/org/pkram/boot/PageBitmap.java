@@ -4,7 +4,8 @@ import org.pkram.layout.Pfn;
 
 /**
  * A plain (single-threaded) bitmap of pfns: the set of preserved pages a walk of the image found,
- * which boot reserves, fsck checks and reboot turns into the regions list. One bit a page: 32 KiB per GiB of memory file.
+ * which boot reserves, fsck checks and reboot turns into the regions list. One bit a page: 32 KiB per GiB of
+ * memory file.
  */
 public final class PageBitmap
 {

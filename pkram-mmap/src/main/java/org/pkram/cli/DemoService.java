@@ -268,8 +268,8 @@ public final class DemoService
                 Long.toHexString(pfn) + ": " + Sizes.plural(nodes, "node") + "; " + NODE + ": " +
                 Sizes.plural(objects, "object") + ", " + sizeMiB + " MiB in " + Sizes.plural(state.size(), "folio") +
                 " loaded in place, " + records + " records; every checksum and record matches");
-            out.println(fmt("demo: run 2: restart to ready %s ms = JVM start %s ms + boot %s ms + load and verify %s ms",
-                readyMs, jvmMs, bootMs, loadMs));
+            out.println(fmt("demo: run 2: restart to ready %s ms = JVM start %s ms + boot %s ms + " +
+                "load and verify %s ms", readyMs, jvmMs, bootMs, loadMs));
             out.println(fmt("demo: run 2: the same %s MiB re-read from a plain file in this JVM: %s ms, %sx pkram's " +
                 "boot + load and verify (%s ms)", sizeMiB, reread, reread / (bootMs + loadMs), bootMs + loadMs));
             figures.setProperty("run", "2");

@@ -93,57 +93,19 @@ public final class PkramCli
     int run(final String[] argv)
     {
         final List<String> tokens = Arrays.asList(argv);
-        // Global options before the command.
-        String mem = null;
-        String pfn = null;
-        boolean verbose = false;
-        boolean help = false;
-        int i = 0;
-        for (; i < tokens.size() && Args.isOption(tokens.get(i)); i++)
+        final GlobalOptions global;
+        try
         {
-            final String token = tokens.get(i);
-            final int eq = token.indexOf('=');
-            final String name = Args.canonical(eq < 0 ? token : token.substring(0, eq));
-            if (GLOBAL_VALUE_OPTIONS.contains(name))
-            {
-                final String value;
-                if (eq >= 0)
-                {
-                    value = token.substring(eq + 1);
-                }
-                else if (i + 1 < tokens.size())
-                {
-                    value = tokens.get(++i);
-                }
-                else
-                {
-                    return usageError(null, "option " + name + " needs a value");
-                }
-                if (name.equals("--mem"))
-                {
-                    mem = value;
-                }
-                else
-                {
-                    pfn = value;
-                }
-            }
-            else if (name.equals("--verbose") && eq < 0)
-            {
-                verbose = true;
-            }
-            else if (name.equals("--help") && eq < 0)
-            {
-                help = true;
-            }
-            else
-            {
-                return usageError(null, "unknown option: " + token);
-            }
+            global = GlobalOptions.parse(tokens);
         }
+        catch (final UsageException ex)
+        {
+            return usageError(null, ex.getMessage());
+        }
+        final int i = global.commandIndex();
         if (i == tokens.size())
         {
-            if (help)
+            if (global.help())
             {
                 out.print(usage());
                 return EXIT_OK;
@@ -171,17 +133,26 @@ public final class PkramCli
         {
             return usageError(command, ex.getMessage());
         }
-        if (help || args.flag("--help"))
+        if (global.help() || args.flag("--help"))
         {
             out.print(usage(command));
             return EXIT_OK;
         }
         final CliContext context = new CliContext(
-            CliContext.memoryFile(args.value("--mem") != null ? args.value("--mem") : mem, env),
-            args.value("--pkram") != null ? args.value("--pkram") : pfn,
-            verbose || args.flag("--verbose"),
+            CliContext.memoryFile(args.value("--mem") != null ? args.value("--mem") : global.mem(), env),
+            args.value("--pkram") != null ? args.value("--pkram") : global.pfn(),
+            global.verbose() || args.flag("--verbose"),
             out,
             err);
+        return execute(command, context, args);
+    }
+
+    /**
+     * Run a parsed command: a usage error exits 2 with the usage line, any other failure exits 1 with a one-line
+     * message (and the stack trace under {@code --verbose}).
+     */
+    private int execute(final Command command, final CliContext context, final Args args)
+    {
         try
         {
             return command.run(context, args);
@@ -310,5 +281,78 @@ public final class PkramCli
     private static String oneLine(final String text)
     {
         return text == null ? "" : text.replace('\n', ' ').replace('\r', ' ');
+    }
+
+    /**
+     * The global options given before the command.
+     *
+     * @param mem          {@code --mem}, or null.
+     * @param pfn          {@code --pkram}, or null.
+     * @param verbose      {@code --verbose} was given.
+     * @param help         {@code --help} was given.
+     * @param commandIndex the index of the first token that is not an option: the command, or the token count
+     *                     when there is none.
+     */
+    private record GlobalOptions(String mem, String pfn, boolean verbose, boolean help, int commandIndex)
+    {
+        /**
+         * Read the options before the command: {@code --mem} and {@code --pkram} take a value (as
+         * {@code --mem=FILE} or {@code --mem FILE}), {@code --verbose} and {@code --help} take none.
+         *
+         * @param tokens the whole command line.
+         * @return the options, and where the command starts.
+         * @throws UsageException on an unknown option, or a value option with no value.
+         */
+        static GlobalOptions parse(final List<String> tokens) throws UsageException
+        {
+            String mem = null;
+            String pfn = null;
+            boolean verbose = false;
+            boolean help = false;
+            int i = 0;
+            for (; i < tokens.size() && Args.isOption(tokens.get(i)); i++)
+            {
+                final String token = tokens.get(i);
+                final int eq = token.indexOf('=');
+                final String name = Args.canonical(eq < 0 ? token : token.substring(0, eq));
+                if (GLOBAL_VALUE_OPTIONS.contains(name))
+                {
+                    final String value;
+                    if (eq >= 0)
+                    {
+                        value = token.substring(eq + 1);
+                    }
+                    else if (i + 1 < tokens.size())
+                    {
+                        value = tokens.get(++i);
+                    }
+                    else
+                    {
+                        throw new UsageException("option " + name + " needs a value");
+                    }
+                    if (name.equals("--mem"))
+                    {
+                        mem = value;
+                    }
+                    else
+                    {
+                        pfn = value;
+                    }
+                }
+                else if (name.equals("--verbose") && eq < 0)
+                {
+                    verbose = true;
+                }
+                else if (name.equals("--help") && eq < 0)
+                {
+                    help = true;
+                }
+                else
+                {
+                    throw new UsageException("unknown option: " + token);
+                }
+            }
+            return new GlobalOptions(mem, pfn, verbose, help, i);
+        }
     }
 }

@@ -56,8 +56,8 @@ final class Progress implements AutoCloseable
         lastShown = now;
         shown = true;
         final int percent = total == 0 ? 100 : (int)(100.0 * done / total);
-        err.print(String.format(Locale.ROOT, "\r%s: %3d%% (%s of %s)\u001b[K", label, percent, Sizes.mib(done & ~0xFFFFFL),
-            Sizes.mib(total)));
+        err.print(String.format(Locale.ROOT, "\r%s: %3d%% (%s of %s)\u001b[K", label, percent,
+            Sizes.mib(done & ~0xFFFFFL), Sizes.mib(total)));
         err.flush();
     }
 

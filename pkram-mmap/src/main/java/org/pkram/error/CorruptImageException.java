@@ -1,7 +1,8 @@
 package org.pkram.error;
 
 /**
- * EUCLEAN: the preserved image is damaged (a reference out of range, a cycle, a page referenced twice, an impossible order...); the file was left as it was.
+ * EUCLEAN: the preserved image is damaged (a reference out of range, a cycle, a page referenced twice, an
+ * impossible order...); the file was left as it was.
  */
 public class CorruptImageException extends PkramException
 {

@@ -1,7 +1,8 @@
 package org.pkram.error;
 
 /**
- * EINVAL: the super block cannot be booted (bad magic, foreign or newer format, pfn out of range, consumed by an earlier boot with no orderly reboot since); the file was left as it was.
+ * EINVAL: the super block cannot be booted (bad magic, foreign or newer format, pfn out of range, consumed by an
+ * earlier boot with no orderly reboot since); the file was left as it was.
  */
 public class InvalidSuperBlockException extends PkramException
 {
