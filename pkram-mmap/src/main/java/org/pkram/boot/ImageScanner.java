@@ -8,7 +8,6 @@ import org.pkram.layout.EntryCodec;
 import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.ObjDescriptor;
 import org.pkram.layout.Pfn;
-import org.pkram.layout.RegionListDescriptor;
 import org.pkram.layout.SuperBlockDescriptor;
 import org.pkram.mem.PhysMem;
 
@@ -294,7 +293,8 @@ public final class ImageScanner
                 // The name field after the NUL and the rest of the page: zero in every node pkram or the kernel
                 // writes, so stray bytes there are damage (possibly a longer name with a NUL flipped in).
                 ok = problem("node has non-zero bytes after its name's NUL: pfn=0x" + Long.toHexString(pfn) +
-                    ", offset=" + PageChecks.firstNonZero(view, NodeDescriptor.NAME_OFFSET + nameLength, Pfn.PAGE_SIZE));
+                    ", offset=" +
+                    PageChecks.firstNonZero(view, NodeDescriptor.NAME_OFFSET + nameLength, Pfn.PAGE_SIZE));
             }
             else
             {

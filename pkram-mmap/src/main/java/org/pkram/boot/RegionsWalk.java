@@ -93,17 +93,17 @@ final class RegionsWalk
                     ended = true;
                     if (seen != nrRegions)
                     {
-                        scanner.problem("regions list ends before nr_regions: nrRegions=" + Long.toUnsignedString(nrRegions) +
-                            ", found=" + seen);
+                        scanner.problem("regions list ends before nr_regions: nrRegions=" +
+                            Long.toUnsignedString(nrRegions) + ", found=" + seen);
                     }
                 }
                 if (ended)
                 {
                     if (base != 0 || size != 0)
                     {
-                        scanner.problem("regions list has a non-zero region after its end: page=0x" + Long.toHexString(pfn) +
-                            ", region=" + i + ", base=0x" + Long.toHexString(base) + ", size=0x" +
-                            Long.toHexString(size));
+                        scanner.problem("regions list has a non-zero region after its end: page=0x" +
+                            Long.toHexString(pfn) + ", region=" + i + ", base=0x" + Long.toHexString(base) +
+                            ", size=0x" + Long.toHexString(size));
                         return;
                     }
                     continue;

@@ -85,8 +85,8 @@ final class FormatCommand implements Command
         // A pfn file left from an earlier image would name a super block the new file does not have.
         Files.deleteIfExists(PfnFile.of(file));
         Pkram.format(file, size, !args.flag("--sparse"));
-        context.out().println("formatted " + file + ": " + Sizes.mib(size) + " (" + Sizes.pages(size / Folio.PAGE_SIZE) +
-            ")" + (args.flag("--sparse") ? ", sparse" : ""));
+        context.out().println("formatted " + file + ": " + Sizes.mib(size) + " (" +
+            Sizes.pages(size / Folio.PAGE_SIZE) + ")" + (args.flag("--sparse") ? ", sparse" : ""));
         return PkramCli.EXIT_OK;
     }
 
