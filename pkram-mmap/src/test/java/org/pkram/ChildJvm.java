@@ -2,6 +2,7 @@ package org.pkram;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,18 +38,42 @@ public final class ChildJvm
      */
     public static Result run(final Class<?> main, final String... args) throws IOException, InterruptedException
     {
-        final List<String> command = command(List.of("-Xmx512m"), main, List.of(args));
-        final Process process = new ProcessBuilder(command).start();
-        process.getOutputStream().close();
-        final var out = process.getInputStream().readAllBytes();
-        final var err = process.getErrorStream().readAllBytes();
-        if (!process.waitFor(120, TimeUnit.SECONDS))
+        return run(List.of(), main, args);
+    }
+
+    /**
+     * @param options JVM options after the required flags and the heap size.
+     * @param main    class whose main to run.
+     * @param args    its arguments.
+     * @return the finished child's result (killed and failed after 120 s).
+     */
+    public static Result run(final List<String> options, final Class<?> main, final String... args)
+        throws IOException, InterruptedException
+    {
+        final List<String> jvmOptions = new ArrayList<>();
+        jvmOptions.add("-Xmx512m");
+        jvmOptions.addAll(options);
+        final List<String> command = command(jvmOptions, main, List.of(args));
+        // stderr goes to a file: reading the two pipes one after the other could block a child that fills the
+        // other one.
+        final Path err = Files.createTempFile("pkram-child-", ".err");
+        try
         {
-            process.destroyForcibly();
-            throw new AssertionError("child JVM did not finish in 120 s: " + command);
+            final Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
+            process.getOutputStream().close();
+            final var out = process.getInputStream().readAllBytes();
+            if (!process.waitFor(120, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                throw new AssertionError("child JVM did not finish in 120 s: " + command);
+            }
+            return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
         }
-        return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8),
-            new String(err, StandardCharsets.UTF_8));
+        finally
+        {
+            Files.deleteIfExists(err);
+        }
     }
 
     /**

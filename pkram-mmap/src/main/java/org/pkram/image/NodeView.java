@@ -41,10 +41,17 @@ public final class NodeView
 
     /**
      * @return the node's name.
+     * @throws CorruptImageException (EUCLEAN) the name is not NUL-terminated.
      */
     public String name()
     {
-        return NodeDescriptor.name(mem.page(pfn));
+        final DirectBuffer page = mem.page(pfn);
+        if (NodeDescriptor.nameLength(page) < 0)
+        {
+            throw new CorruptImageException("node name has no NUL within " + NodeDescriptor.NAME_MAX + " bytes: pfn=0x" +
+                Long.toHexString(pfn));
+        }
+        return NodeDescriptor.name(page);
     }
 
     /**
