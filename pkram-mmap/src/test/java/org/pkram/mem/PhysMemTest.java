@@ -14,9 +14,12 @@ import org.pkram.error.UnsafeMemoryFileException;
 import org.pkram.layout.Pfn;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -146,6 +149,29 @@ class PhysMemTest
         try (PhysMem again = PhysMem.open(file))
         {
             assertEquals(1 << 20, again.size());
+        }
+    }
+
+    @Test
+    void shouldKeepTheOwnerLockWhenThisJvmClosesAnotherDescriptorOfTheFile() throws Exception
+    {
+        final Path file = dir.resolve("m.mem");
+        try (PhysMem mem = PhysMem.create(file, 1 << 20, false))
+        {
+            // A backup or a checksum of the file, taken by the owning JVM: each close() of such a descriptor
+            // dropped every POSIX record lock the process held on the file.
+            try (InputStream in = Files.newInputStream(file))
+            {
+                assertEquals(1 << 20, in.readAllBytes().length);
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+            {
+                assertEquals(1 << 20, channel.size());
+            }
+            final ChildJvm.Result child = ChildJvm.run(Attach.class, file.toString());
+            assertEquals(16, child.exitCode(), child.stdout() + child.stderr());
+            assertTrue(child.stdout().startsWith("EBUSY: "), child.stdout());
+            assertFalse(mem.isClosed());
         }
     }
 
