@@ -44,8 +44,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * close-on-exec, so a program this process runs does not inherit it and keep the lock alive.
  * <p>
  * Safety: the file must be a regular file (a symbolic link is refused, also when it is swapped in between
- * the check and the open: {@code O_NOFOLLOW}) owned by this process's user, not writable by group or
- * others (EACCES). New files are mode 0600.
+ * the check and the open: {@code O_NOFOLLOW}) owned by this process's user, with no permission for group
+ * or others (EACCES): the preserved state may be secret, and only its owner may change it. New files are
+ * mode 0600.
  * <p>
  * Threading: page views may be taken and used from any thread; {@link #close()} must not race with users
  * of the mapping (the {@code Pkram} instance that owns this object guarantees that).
@@ -55,11 +56,11 @@ public final class PhysMem implements AutoCloseable
     /** The smallest memory file: the header page, a super block and one page to save. */
     public static final long MIN_SIZE = 4L * Pfn.PAGE_SIZE;
 
-    /** Mode of a memory file pkram creates: 0600. */
+    /** Mode of a memory file pkram creates, and the only permission bits it accepts: 0600. */
     private static final int OWNER_RW = 0600;
 
-    /** Write permission of group and others: either makes the file unsafe. */
-    private static final int GROUP_OTHERS_WRITE = 022;
+    /** Permission bits of group and others: any of them makes the file unsafe. */
+    private static final int GROUP_OTHERS_MASK = 077;
 
     // No per-JVM registry of attached files: an open file description lock conflicts with any other open
     // of the file, in this process too, so a second attach here gets EBUSY from the lock itself; and a
@@ -183,7 +184,7 @@ public final class PhysMem implements AutoCloseable
      * Attach an existing memory file read-write: check it is safe and ours, lock it exclusively and
      * map it whole.
      * <p>
-     * Errors: ENOENT no such file; EACCES owned by another user, writable by group or others,
+     * Errors: ENOENT no such file; EACCES owned by another user, readable or writable by group or others,
      * not a regular file (a symbolic link), or not openable by this user; EBUSY attached already (by
      * another process, or by this one); EINVAL not a pkram memory file (no header magic, foreign page size,
      * newer format); EUCLEAN the file is shorter than the size recorded in its header (truncated);
@@ -366,10 +367,11 @@ public final class PhysMem implements AutoCloseable
                 ", uid=" + stat.uid() + ", self=" + self);
         }
         final int permissions = stat.mode() & 07777;
-        if ((permissions & GROUP_OTHERS_WRITE) != 0)
+        if ((permissions & GROUP_OTHERS_MASK) != 0)
         {
-            throw new UnsafeMemoryFileException("memory file is writable by group or others: path=" + path +
-                ", mode=0" + Integer.toOctalString(permissions) + " (chmod 600 it)");
+            // Readable is as bad as writable: the preserved state may hold secrets.
+            throw new UnsafeMemoryFileException("memory file is accessible by group or others: path=" + path +
+                ", mode=0" + Integer.toOctalString(permissions) + " (fix: chmod 600 " + path + ")");
         }
     }
 

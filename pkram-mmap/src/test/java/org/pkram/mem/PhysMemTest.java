@@ -3,6 +3,8 @@ package org.pkram.mem;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.pkram.ChildJvm;
 import org.pkram.error.CorruptImageException;
 import org.pkram.error.Errno;
@@ -173,6 +175,21 @@ class PhysMemTest
             assertTrue(child.stdout().startsWith("EBUSY: "), child.stdout());
             assertFalse(mem.isClosed());
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "rw-r-----", "rw----r--" })
+    void shouldRefuseAFileReadableByGroupOrOthersAndSayHowToFixIt(final String mode) throws IOException
+    {
+        final Path file = dir.resolve("m.mem");
+        PhysMem.create(file, 1 << 20, false).close();
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+        final UnsafeMemoryFileException ex = assertThrows(UnsafeMemoryFileException.class, () -> PhysMem.open(file));
+        assertEquals(Errno.EACCES, ex.errno());
+        assertTrue(ex.getMessage().contains("chmod 600 " + file), ex.getMessage());
+        assertThrows(UnsafeMemoryFileException.class, () -> PhysMem.openReadOnly(file));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        PhysMem.open(file).close();
     }
 
     @Test
