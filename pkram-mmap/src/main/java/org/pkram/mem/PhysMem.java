@@ -48,19 +48,29 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * or others (EACCES): the preserved state may be secret, and only its owner may change it. New files are
  * mode 0600.
  * <p>
- * Threading: page views may be taken and used from any thread; {@link #close()} must not race with users
- * of the mapping (the {@code Pkram} instance that owns this object guarantees that).
+ * Threading: page views may be taken and used from any thread; {@link #close()} and
+ * {@link #closeDetached()} must not race with users of the mapping (the {@code Pkram} instance that owns
+ * this object guarantees that).
  */
 public final class PhysMem implements AutoCloseable
 {
     /** The smallest memory file: the header page, a super block and one page to save. */
     public static final long MIN_SIZE = 4L * Pfn.PAGE_SIZE;
 
+    /**
+     * Length of the {@link #detachedAddress() detached region}: the largest folio, order
+     * {@link Pfn#MAX_FOLIO_ORDER} (4 MiB), so a view of any folio re-pointed there stays inside it.
+     */
+    public static final int DETACHED_LENGTH = Pfn.PAGE_SIZE << Pfn.MAX_FOLIO_ORDER;
+
     /** Mode of a memory file pkram creates, and the only permission bits it accepts: 0600. */
     private static final int OWNER_RW = 0600;
 
     /** Permission bits of group and others: any of them makes the file unsafe. */
     private static final int GROUP_OTHERS_MASK = 077;
+
+    private static final Object DETACHED_LOCK = new Object();
+    private static volatile long detachedAddress;
 
     // No per-JVM registry of attached files: an open file description lock conflicts with any other open
     // of the file, in this process too, so a second attach here gets EBUSY from the lock itself; and a
@@ -533,8 +543,8 @@ public final class PhysMem implements AutoCloseable
     }
 
     /**
-     * @return the whole mapping as one segment; valid until {@link #close()}, after which any access
-     *         through it throws {@code IllegalStateException}.
+     * @return the whole mapping as one segment; valid until {@link #close()} or {@link #closeDetached()},
+     *         after which any access through it throws {@code IllegalStateException}.
      */
     public MemorySegment segment()
     {
@@ -589,7 +599,8 @@ public final class PhysMem implements AutoCloseable
      * Point an existing view at a folio: the allocation-free flyweight form of {@link #folio(long, int)}.
      * <p>
      * The view holds the raw address: it does not know when this object closes. Use it only while this
-     * object is open.
+     * object is open, or re-point it (at {@link #detachedAddress()}, say) when its folio stops belonging
+     * to its user; see {@link #closeDetached()} for a close that leaves such views harmless.
      *
      * @param buffer the view to re-point.
      * @param pfn    first page.
@@ -640,6 +651,46 @@ public final class PhysMem implements AutoCloseable
         }
     }
 
+    /**
+     * A process-wide scratch region, {@link #DETACHED_LENGTH} bytes of private anonymous memory, at which
+     * a view is re-pointed when what it showed stops belonging to its user (a folio freed, a handle
+     * closed). A stale use of such a view then reads whatever stale views wrote there before and writes
+     * where nobody looks, for a view of any folio size, also with Agrona bounds checks off; it never
+     * reaches a page that now belongs to something else, and never crashes the JVM. Wrap it with capacity
+     * 0 so that a bounds-checked use fails loudly as well.
+     * <p>
+     * Created on first use ({@code MAP_NORESERVE}: it costs address space, and memory only for the pages
+     * a stale view actually touches) and kept for the life of the process.
+     * <p>
+     * Errors: ENOMEM the process has no address space left for it (the next call tries again).
+     *
+     * @return the region's address, never 0.
+     * @throws PkramException ENOMEM: it cannot be mapped.
+     */
+    public static long detachedAddress()
+    {
+        final long existing = detachedAddress;
+        if (existing != 0)
+        {
+            return existing;
+        }
+        synchronized (DETACHED_LOCK)
+        {
+            if (detachedAddress == 0)
+            {
+                Native.checkPlatform();
+                final long addr = Native.mmap(0, DETACHED_LENGTH, Native.PROT_READ | Native.PROT_WRITE,
+                    Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
+                if (addr < 0)
+                {
+                    throw mapFailure("cannot map the detached region: length=" + DETACHED_LENGTH, (int)-addr);
+                }
+                detachedAddress = addr;
+            }
+            return detachedAddress;
+        }
+    }
+
     private void checkOpen()
     {
         if (closed.get())
@@ -649,7 +700,7 @@ public final class PhysMem implements AutoCloseable
     }
 
     /**
-     * @return true once {@link #close()} has run.
+     * @return true once {@link #close()} or {@link #closeDetached()} has run.
      */
     public boolean isClosed()
     {
@@ -659,7 +710,7 @@ public final class PhysMem implements AutoCloseable
     /**
      * Unmap, release the lock and close the file. Idempotent. A view still holding an address in the
      * mapping must not be used afterwards: the address may be unmapped (a use crashes the JVM) or given to
-     * a later mapping (a use corrupts it).
+     * a later mapping (a use corrupts it); {@link #closeDetached()} is the close for when views may linger.
      * <p>
      * Errors: EIO munmap or close failed (the descriptor and its lock are gone all the same, unless munmap
      * failed: then the mapping stays and keeps the lock).
@@ -683,6 +734,60 @@ public final class PhysMem implements AutoCloseable
                 Native.errnoName(-unmapped));
         }
         failure = closeDescriptor(failure);
+        if (failure != null)
+        {
+            throw failure;
+        }
+    }
+
+    /**
+     * Close, leaving every view of the mapping harmless: like {@link #close()} (idempotent; the lock and the
+     * descriptor are released; the file is not touched), except that instead of unmapping, the whole mapped
+     * range is atomically replaced ({@code mmap MAP_FIXED}) by private anonymous zero pages. A view that
+     * still holds an address in the range then reads zeros (or what it wrote itself) and writes into
+     * memory nobody else sees: it cannot crash the JVM, cannot reach a page of the file, and cannot land
+     * in a later mapping, because the address range is never given back.
+     * <p>
+     * Cost: the range stays reserved for the life of the process, {@link #size()} bytes of virtual address
+     * space per call ({@code MAP_NORESERVE}, so no commit charge); memory is used only for the pages a
+     * stale view actually writes (or reads: one shared zero page). On x86_64's 128 TiB of user address
+     * space that is thousands of detached closes of an 8 GiB file; a process that attaches and detaches
+     * without bound should use {@link #close()} once it knows no view survives.
+     * <p>
+     * Errors: ENOMEM the kernel cannot replace the range: then the file stays mapped and, through the
+     * mapping, locked, for the life of the process (views keep working on the file and no other owner can
+     * attach it); EIO closing the descriptor failed.
+     *
+     * @throws PkramException        ENOMEM: the range could not be replaced.
+     * @throws PkramIOException      EIO: close failed.
+     * @throws IllegalStateException another thread is in a call using {@link #segment()} (nothing was
+     *                               released; close again once it returns).
+     */
+    public void closeDetached()
+    {
+        if (!beginClose())
+        {
+            return;
+        }
+        PkramException failure = null;
+        final long replaced = Native.mmap(address, size, Native.PROT_READ | Native.PROT_WRITE,
+            Native.MAP_FIXED | Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
+        if (replaced < 0)
+        {
+            // Unmapping instead would free the address for the next mapping: keep the file mapped. The mapping
+            // holds a reference to the open file description, so its lock stays too, after the close below.
+            failure = mapFailure("cannot detach memory file; it stays mapped and locked by this process: path=" +
+                path + ", size=" + size, (int)-replaced);
+        }
+        final PkramIOException closeFailure = closeDescriptor(null);
+        if (failure == null)
+        {
+            failure = closeFailure;
+        }
+        else if (closeFailure != null)
+        {
+            failure.addSuppressed(closeFailure);
+        }
         if (failure != null)
         {
             throw failure;
