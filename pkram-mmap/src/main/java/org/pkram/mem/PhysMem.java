@@ -652,6 +652,29 @@ public final class PhysMem implements AutoCloseable
     }
 
     /**
+     * Check that the memory file still spans the whole mapping. A file truncated by someone else while it
+     * is mapped makes every access to a page past the new end fault with SIGBUS, which the JVM raises as an
+     * {@code InternalError} ("a fault occurred in an unsafe memory access operation"); a caller that
+     * catches one calls this to tell that cause from the others and report it as what it is.
+     * <p>
+     * Errors: EUCLEAN the file is now shorter than the mapping; EIO the file cannot be stat'ed.
+     *
+     * @throws CorruptImageException EUCLEAN: truncated while attached.
+     * @throws PkramIOException      EIO: fstat failed.
+     * @throws IllegalStateException after {@link #close()}.
+     */
+    public void checkIntact()
+    {
+        checkOpen();
+        final long actual = stat(path, fd).size();
+        if (actual < size)
+        {
+            throw new CorruptImageException("memory file was truncated while attached: path=" + path +
+                ", mappedSize=" + size + ", actualSize=" + actual);
+        }
+    }
+
+    /**
      * A process-wide scratch region, {@link #DETACHED_LENGTH} bytes of private anonymous memory, at which
      * a view is re-pointed when what it showed stops belonging to its user (a folio freed, a handle
      * closed). A stale use of such a view then reads whatever stale views wrote there before and writes
