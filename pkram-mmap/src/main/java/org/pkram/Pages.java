@@ -1,6 +1,5 @@
 package org.pkram;
 
-import org.pkram.layout.Pfn;
 import org.pkram.mem.PageAllocator;
 import org.pkram.mem.PhysMem;
 
@@ -42,7 +41,7 @@ final class Pages
     {
         final long pfn = allocator.alloc(order);
         // Pages come back from the allocator with whatever an earlier owner left in them.
-        mem.segment().asSlice(Pfn.toAddr(pfn), (long)Pfn.PAGE_SIZE << order).fill((byte)0);
+        mem.zero(pfn, order);
         return pfn;
     }
 

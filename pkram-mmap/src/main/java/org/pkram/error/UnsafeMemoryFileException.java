@@ -1,7 +1,8 @@
 package org.pkram.error;
 
 /**
- * EACCES: the memory file is owned by another user, or writable by group or others.
+ * EACCES: the memory file is not a regular file (a symbolic link, say), is owned by another user, or is
+ * readable or writable by group or others (its state may be secret).
  */
 public class UnsafeMemoryFileException extends PkramException
 {

@@ -2,14 +2,15 @@ package org.pkram.mem;
 
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.pkram.error.CorruptImageException;
+import org.pkram.error.Errno;
 import org.pkram.error.InvalidArgumentException;
 import org.pkram.error.MemoryFileBusyException;
 import org.pkram.error.NoSpaceException;
 import org.pkram.error.NotAMemoryFileException;
-import org.pkram.error.CorruptImageException;
 import org.pkram.error.PkramException;
-import org.pkram.error.Errno;
 import org.pkram.error.PkramIOException;
+import org.pkram.error.PkramUnavailableException;
 import org.pkram.error.UnsafeMemoryFileException;
 import org.pkram.layout.FileHeaderDescriptor;
 import org.pkram.layout.Pfn;
@@ -18,38 +19,39 @@ import org.pkram.layout.SuperBlockDescriptor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.EnumSet;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The memory file as "physical RAM": one file, mapped whole and {@code MAP_SHARED} as a single FFM
- * segment, where page {@code pfn} is bytes {@code [pfn * 4096, pfn * 4096 + 4096)}.
+ * The memory file as "physical RAM": one file, mapped whole and {@code MAP_SHARED} as a single segment,
+ * where page {@code pfn} is bytes {@code [pfn * 4096, pfn * 4096 + 4096)}.
  * <p>
  * Page 0 holds pkram's file header ({@link FileHeaderDescriptor}); the kernel never uses physical
  * page 0 for PKRAM and pkram never hands out pfn 0, so the header takes nothing from the image.
  * <p>
- * Ownership: a read-write attach holds an exclusive {@code fcntl} lock for its lifetime, so a second
- * process, or a second attach in the same JVM, gets {@link MemoryFileBusyException} (EBUSY) rather
- * than a shared corruption. A read-only attach (inspect, fsck: the kdump role) takes a shared lock,
- * so it never reads a file another process is changing. New files are mode 0600; a file owned by
- * another user, or writable by group or others, is refused (EACCES).
+ * The file is opened, locked and mapped through libc ({@code open}, {@code fcntl}, {@code mmap}), not
+ * through {@code FileChannel}: this object holds the descriptor, so it can take an open file description
+ * lock on it, and a descriptor that never had a path (a memfd handed over by a supervisor) can be mapped
+ * the same way as a file opened by name.
  * <p>
- * Threading: page views may be taken and used from any thread; {@link #close()} unmaps
- * deterministically and must not race with users of the mapping (the {@code Pkram} instance that
- * owns this object guarantees that).
+ * Ownership: a read-write attach holds an exclusive open file description lock ({@code F_OFD_SETLK}) for
+ * its lifetime; a read-only attach (inspect, fsck: the kdump role) holds a shared one, so it never reads
+ * a file a read-write owner is changing. Unlike a POSIX record lock ({@code FileChannel.lock}), which
+ * the process loses when it closes <em>any</em> descriptor of the file (a backup, a checksum), this lock
+ * belongs to the one descriptor opened here; a second process, and a second attach in this process
+ * (a second open is a second description), get {@link MemoryFileBusyException} (EBUSY). The descriptor is
+ * close-on-exec, so a program this process runs does not inherit it and keep the lock alive.
+ * <p>
+ * Safety: the file must be a regular file (a symbolic link is refused, also when it is swapped in between
+ * the check and the open: {@code O_NOFOLLOW}) owned by this process's user, with no permission for group
+ * or others (EACCES): the preserved state may be secret, and only its owner may change it. New files are
+ * mode 0600.
+ * <p>
+ * Threading: page views may be taken and used from any thread; {@link #close()} and
+ * {@link #closeDetached()} must not race with users of the mapping (the {@code Pkram} instance that owns
+ * this object guarantees that).
  */
 public final class PhysMem implements AutoCloseable
 {
@@ -57,37 +59,43 @@ public final class PhysMem implements AutoCloseable
     public static final long MIN_SIZE = 4L * Pfn.PAGE_SIZE;
 
     /**
-     * Files attached by this JVM, by file key (device and inode). POSIX record locks belong to the
-     * process, and closing any descriptor of a file drops them all; so a second attach in the same JVM
-     * must be refused before it opens a descriptor, or its failure would unlock the first.
+     * Length of the {@link #detachedAddress() detached region}: the largest folio, order
+     * {@link Pfn#MAX_FOLIO_ORDER} (4 MiB), so a view of any folio re-pointed there stays inside it.
      */
-    private static final Set<Object> ATTACHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    public static final int DETACHED_LENGTH = Pfn.PAGE_SIZE << Pfn.MAX_FOLIO_ORDER;
 
-    private static final Set<PosixFilePermission> OWNER_RW =
-        EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    /** Mode of a memory file pkram creates, and the only permission bits it accepts: 0600. */
+    private static final int OWNER_RW = 0600;
+
+    /** Permission bits of group and others: any of them makes the file unsafe. */
+    private static final int GROUP_OTHERS_MASK = 077;
+
+    private static final Object DETACHED_LOCK = new Object();
+    private static volatile long detachedAddress;
+
+    // No per-JVM registry of attached files: an open file description lock conflicts with any other open
+    // of the file, in this process too, so a second attach here gets EBUSY from the lock itself; and a
+    // failed attach closing its own descriptor cannot drop the lock of the first, as closing a descriptor
+    // dropped a POSIX record lock.
 
     private final Path path;
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final int fd;
     private final Arena arena;
     private final MemorySegment segment;
     private final long address;
     private final long size;
     private final boolean readOnly;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private Object fileKey;
 
     private PhysMem(
         final Path path,
-        final FileChannel channel,
-        final FileLock lock,
+        final int fd,
         final Arena arena,
         final MemorySegment segment,
         final boolean readOnly)
     {
         this.path = path;
-        this.channel = channel;
-        this.lock = lock;
+        this.fd = fd;
         this.arena = arena;
         this.segment = segment;
         this.address = segment.address();
@@ -99,10 +107,12 @@ public final class PhysMem implements AutoCloseable
      * Create a new memory file of {@code size} bytes (a multiple of the page size), mode 0600, with its
      * header written, and map it.
      * <p>
-     * Errors: EEXIST the file exists (never overwritten here); EINVAL a size that is not a page
-     * multiple or below {@link #MIN_SIZE}; ENOSPC the file system cannot hold {@code size} bytes
-     * (checked up front, and when {@code populate} is set, by faulting in every page, so that a
-     * too-large tmpfs file fails now rather than with a SIGBUS at some later store); EIO.
+     * Errors: EEXIST the file (or a symbolic link) exists, never overwritten here; ENOENT its directory
+     * does not exist; EINVAL a size that is not a page multiple or below {@link #MIN_SIZE}; ENOSPC the file
+     * system cannot hold {@code size} bytes (checked up front, and when {@code populate} is set, by faulting
+     * in every page, so that a too-large tmpfs file fails now rather than with a SIGBUS at some later
+     * store); EBUSY another process locked the new file before this one did; EACCES the directory does
+     * not let this user create it; ENOMEM no address space for the mapping; EIO any other failure.
      * The file is removed again when creation fails.
      *
      * @param path     where to create it; its directory must exist.
@@ -111,47 +121,48 @@ public final class PhysMem implements AutoCloseable
      *                 a sparse file (false) is created in no time but may SIGBUS later if the file
      *                 system fills up.
      * @return the attached memory, locked exclusively; {@link #close()} it.
+     * @throws InvalidArgumentException  EINVAL: a bad size.
+     * @throws NoSpaceException          ENOSPC: the file system cannot hold it.
+     * @throws MemoryFileBusyException   EBUSY: locked by another owner.
+     * @throws PkramIOException          EIO: any other failure of the file system.
+     * @throws PkramException            EEXIST, ENOENT, EACCES, ENOMEM as above.
      */
     public static PhysMem create(final Path path, final long size, final boolean populate)
     {
         JvmFlags.check();
+        Native.checkPlatform();
         if (size < MIN_SIZE || (size & (Pfn.PAGE_SIZE - 1)) != 0)
         {
             throw new InvalidArgumentException("memory file size must be a multiple of " + Pfn.PAGE_SIZE +
                 " and at least " + MIN_SIZE + ": size=" + size);
         }
         checkSpace(path, size);
-        final FileChannel channel;
-        try
+        // O_EXCL also refuses a symbolic link at the path, dangling or not.
+        final int fd = Native.open(path,
+            Native.O_RDWR | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC | Native.O_NOFOLLOW | Native.O_NOCTTY,
+            OWNER_RW);
+        if (fd < 0)
         {
-            channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(OWNER_RW));
-        }
-        catch (final FileAlreadyExistsException ex)
-        {
-            throw new PkramException(Errno.EEXIST, "memory file already exists: path=" + path);
-        }
-        catch (final IOException ex)
-        {
-            throw new PkramIOException("cannot create memory file: path=" + path + ", cause=" + ex, ex);
+            if (-fd == Native.EEXIST)
+            {
+                throw new PkramException(Errno.EEXIST, "memory file already exists: path=" + path);
+            }
+            throw openFailure("cannot create memory file", path, -fd);
         }
         PhysMem mem = null;
-        Object key = null;
         try
         {
             // umask may have narrowed nothing here, but make the mode exact whatever it was.
-            Files.setPosixFilePermissions(path, OWNER_RW);
-            final Object fileKey = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-            if (!ATTACHED.add(fileKey))
+            check(Native.fchmod(fd, OWNER_RW), "cannot set the mode of the memory file", path);
+            lock(fd, path, false);
+            final int truncated = Native.ftruncate(fd, size); // sparse: allocates nothing on tmpfs or ext4
+            if (truncated == -28 || truncated == -27) // ENOSPC, EFBIG
             {
-                throw new MemoryFileBusyException("memory file is already attached in this process: path=" + path);
+                throw new NoSpaceException("file system cannot hold the memory file: path=" + path + ", size=" +
+                    size + ", errno=" + Native.errnoName(-truncated));
             }
-            key = fileKey;
-            final FileLock lock = lockExclusive(channel, path);
-            // Sparse: setLength allocates nothing on tmpfs or ext4.
-            channel.write(java.nio.ByteBuffer.allocate(1), size - 1);
-            mem = map(path, channel, lock, false);
-            mem.fileKey = key;
+            check(truncated, "cannot size the memory file", path);
+            mem = map(path, fd, false, size);
             if (populate)
             {
                 mem.populate(true);
@@ -165,16 +176,17 @@ public final class PhysMem implements AutoCloseable
             FileHeaderDescriptor.magicRelease(header, FileHeaderDescriptor.FILE_MAGIC);
             return mem;
         }
-        catch (final IOException ex)
-        {
-            cleanupFailedCreate(path, channel, mem, ex);
-            forget(key);
-            throw new PkramIOException("cannot create memory file: path=" + path + ", cause=" + ex, ex);
-        }
         catch (final RuntimeException ex)
         {
-            cleanupFailedCreate(path, channel, mem, ex);
-            forget(key);
+            closeQuietly(mem, fd, ex);
+            try
+            {
+                Files.deleteIfExists(path);
+            }
+            catch (final IOException suppressed)
+            {
+                ex.addSuppressed(suppressed);
+            }
             throw ex;
         }
     }
@@ -183,13 +195,20 @@ public final class PhysMem implements AutoCloseable
      * Attach an existing memory file read-write: check it is safe and ours, lock it exclusively and
      * map it whole.
      * <p>
-     * Errors: ENOENT no such file; EACCES owned by another user, writable by group or others, or not a
-     * regular file; EBUSY attached already (another process, or this JVM); EINVAL not a pkram memory
-     * file (no header magic, foreign page size, newer format); EUCLEAN the file is shorter than the
-     * size recorded in its header (truncated); EIO.
+     * Errors: ENOENT no such file; EACCES owned by another user, readable or writable by group or others,
+     * not a regular file (a symbolic link), or not openable by this user; EBUSY attached already (by
+     * another process, or by this one); EINVAL not a pkram memory file (no header magic, foreign page size,
+     * newer format); EUCLEAN the file is shorter than the size recorded in its header (truncated);
+     * ENOMEM no address space for the mapping; EIO any other failure.
      *
      * @param path the memory file.
      * @return the attached memory; {@link #close()} it.
+     * @throws UnsafeMemoryFileException EACCES: not a regular file, foreign owner, group or others allowed.
+     * @throws MemoryFileBusyException   EBUSY: attached by another owner.
+     * @throws NotAMemoryFileException   EINVAL: not a pkram memory file this build reads.
+     * @throws CorruptImageException     EUCLEAN: truncated, or a damaged header.
+     * @throws PkramIOException          EIO: any other failure of the file system.
+     * @throws PkramException            ENOENT, EACCES (open refused), ENOMEM as above.
      */
     public static PhysMem open(final Path path)
     {
@@ -199,10 +218,17 @@ public final class PhysMem implements AutoCloseable
     /**
      * Attach an existing memory file read-only, for inspection: the mapping cannot write, and a
      * shared lock keeps a read-write owner out for as long as it is held (and fails with EBUSY if one
-     * is attached now). Same checks and errors as {@link #open(Path)}.
+     * is attached now); other read-only attaches may share the file. Same checks and errors as
+     * {@link #open(Path)}.
      *
      * @param path the memory file.
      * @return the attached memory; {@link #close()} it.
+     * @throws UnsafeMemoryFileException EACCES: not a regular file, foreign owner, group or others allowed.
+     * @throws MemoryFileBusyException   EBUSY: attached read-write by another owner.
+     * @throws NotAMemoryFileException   EINVAL: not a pkram memory file this build reads.
+     * @throws CorruptImageException     EUCLEAN: truncated, or a damaged header.
+     * @throws PkramIOException          EIO: any other failure of the file system.
+     * @throws PkramException            ENOENT, EACCES (open refused), ENOMEM as above.
      */
     public static PhysMem openReadOnly(final Path path)
     {
@@ -212,33 +238,34 @@ public final class PhysMem implements AutoCloseable
     private static PhysMem open(final Path path, final boolean readOnly)
     {
         JvmFlags.check();
-        final Object key = checkOwnership(path);
-        if (!ATTACHED.add(key))
+        Native.checkPlatform();
+        // Checked by name first so that a FIFO or a device is refused before open() could block on it or
+        // act on it; checked again on the descriptor, which is what gets mapped.
+        checkSafe(path, stat(path, -1));
+        final int fd = Native.open(path,
+            (readOnly ? Native.O_RDONLY : Native.O_RDWR) | Native.O_CLOEXEC | Native.O_NOFOLLOW | Native.O_NOCTTY, 0);
+        if (fd < 0)
         {
-            throw new MemoryFileBusyException("memory file is already attached in this process: path=" + path);
+            throw openFailure("cannot open memory file", path, -fd);
         }
-        final FileChannel channel;
-        try
-        {
-            channel = readOnly ?
-                FileChannel.open(path, StandardOpenOption.READ) :
-                FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        }
-        catch (final NoSuchFileException ex)
-        {
-            ATTACHED.remove(key);
-            throw new PkramException(Errno.ENOENT, "no such memory file: path=" + path);
-        }
-        catch (final IOException ex)
-        {
-            ATTACHED.remove(key);
-            throw new PkramIOException("cannot open memory file: path=" + path + ", cause=" + ex, ex);
-        }
+        return attach(path, fd, readOnly);
+    }
+
+    /**
+     * Attach an open descriptor of a memory file: check it, lock it, map it and validate the header. This
+     * is where every attach meets, by name or (later) by an inherited descriptor such as a memfd; the
+     * descriptor becomes this object's, and is closed when the attach fails.
+     */
+    private static PhysMem attach(final Path path, final int fd, final boolean readOnly)
+    {
         PhysMem mem = null;
         try
         {
-            final FileLock lock = readOnly ? lockShared(channel, path) : lockExclusive(channel, path);
-            final long actual = channel.size();
+            lock(fd, path, readOnly);
+            // Stat after the lock: a previous owner may have been resizing the file until it let go.
+            final Native.Stat stat = stat(path, fd);
+            checkSafe(path, stat);
+            final long actual = stat.size();
             if (actual < Pfn.PAGE_SIZE)
             {
                 throw new NotAMemoryFileException("not a pkram memory file (shorter than its header page): path=" +
@@ -246,21 +273,13 @@ public final class PhysMem implements AutoCloseable
             }
             // Map only whole pages that exist: a mapping past EOF would SIGBUS on first touch.
             final long mapped = actual & ~((long)Pfn.PAGE_SIZE - 1);
-            mem = map(path, channel, lock, readOnly, mapped);
-            mem.fileKey = key;
+            mem = map(path, fd, readOnly, mapped);
             mem.checkHeader(actual);
             return mem;
         }
-        catch (final IOException ex)
-        {
-            closeQuietly(mem, channel, ex);
-            ATTACHED.remove(key);
-            throw new PkramIOException("cannot map memory file: path=" + path + ", cause=" + ex, ex);
-        }
         catch (final RuntimeException ex)
         {
-            closeQuietly(mem, channel, ex);
-            ATTACHED.remove(key);
+            closeQuietly(mem, fd, ex);
             throw ex;
         }
     }
@@ -307,97 +326,114 @@ public final class PhysMem implements AutoCloseable
         }
     }
 
-    private static PhysMem map(final Path path, final FileChannel channel, final FileLock lock,
-        final boolean readOnly) throws IOException
-    {
-        return map(path, channel, lock, readOnly, channel.size());
-    }
-
-    private static PhysMem map(final Path path, final FileChannel channel, final FileLock lock,
-        final boolean readOnly, final long length) throws IOException
+    @SuppressWarnings("restricted") // a segment over memory mmap returned: native access is granted (JvmFlags)
+    private static PhysMem map(final Path path, final int fd, final boolean readOnly, final long length)
     {
         if (!SuperBlockDescriptor.nativeOrderIsLittleEndian())
         {
             throw new IllegalStateException("pkram's image is little-endian and needs a little-endian CPU");
         }
+        final int prot = readOnly ? Native.PROT_READ : Native.PROT_READ | Native.PROT_WRITE;
+        final long addr = Native.mmap(0, length, prot, Native.MAP_SHARED, fd, 0);
+        if (addr < 0)
+        {
+            throw mapFailure("cannot map memory file: path=" + path + ", size=" + length, (int)-addr);
+        }
+        // The segment lives in a shared arena of its own: closing the arena first makes every later use of
+        // segment() fail cleanly (IllegalStateException) before the pages go away.
+        // A read-only segment, for a read-only mapping, makes a store through it an exception, not a SIGSEGV.
         final Arena arena = Arena.ofShared();
+        final MemorySegment segment = MemorySegment.ofAddress(addr).reinterpret(length, arena, null);
+        return new PhysMem(path, fd, arena, readOnly ? segment.asReadOnly() : segment, readOnly);
+    }
+
+    private static void lock(final int fd, final Path path, final boolean shared)
+    {
+        final int rc = Native.lockOfd(fd, shared ? Native.F_RDLCK : Native.F_WRLCK);
+        if (rc == -Native.EAGAIN || rc == -Native.EACCES)
+        {
+            throw new MemoryFileBusyException("memory file is attached by another owner (a process, or another " +
+                "attach in this one): path=" + path + ", lock=" + (shared ? "shared" : "exclusive"));
+        }
+        if (rc == -Native.EINVAL)
+        {
+            throw new PkramIOException("cannot lock memory file (open file description locks need Linux 3.15 " +
+                "or later and a file system that supports them): path=" + path + ", errno=" +
+                Native.errnoName(-rc));
+        }
+        check(rc, "cannot lock memory file", path);
+    }
+
+    private static void checkSafe(final Path path, final Native.Stat stat)
+    {
+        if (!stat.isRegularFile())
+        {
+            throw new UnsafeMemoryFileException("memory file is not a regular file (symbolic links are refused): " +
+                "path=" + path + ", mode=0" + Integer.toOctalString(stat.mode()));
+        }
+        final int self = Native.getuid();
+        if (stat.uid() != self)
+        {
+            throw new UnsafeMemoryFileException("memory file is owned by another user: path=" + path +
+                ", uid=" + stat.uid() + ", self=" + self);
+        }
+        final int permissions = stat.mode() & 07777;
+        if ((permissions & GROUP_OTHERS_MASK) != 0)
+        {
+            // Readable is as bad as writable: the preserved state may hold secrets.
+            throw new UnsafeMemoryFileException("memory file is accessible by group or others: path=" + path +
+                ", mode=0" + Integer.toOctalString(permissions) + " (fix: chmod 600 " + path + ")");
+        }
+    }
+
+    /**
+     * @param fd the open descriptor of the file at {@code path}, or -1 to stat the name itself (not
+     *           following a symbolic link).
+     */
+    private static Native.Stat stat(final Path path, final int fd)
+    {
         try
         {
-            final MemorySegment segment = channel.map(
-                readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, length, arena);
-            return new PhysMem(path, channel, lock, arena, segment, readOnly);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            arena.close();
-            throw ex;
-        }
-    }
-
-    private static FileLock lockExclusive(final FileChannel channel, final Path path) throws IOException
-    {
-        return lock(channel, path, false);
-    }
-
-    private static FileLock lockShared(final FileChannel channel, final Path path) throws IOException
-    {
-        return lock(channel, path, true);
-    }
-
-    private static FileLock lock(final FileChannel channel, final Path path, final boolean shared)
-        throws IOException
-    {
-        try
-        {
-            final FileLock lock = channel.tryLock(0, Long.MAX_VALUE, shared);
-            if (lock == null)
-            {
-                throw new MemoryFileBusyException("memory file is attached by another process: path=" + path);
-            }
-            return lock;
-        }
-        catch (final OverlappingFileLockException ex)
-        {
-            throw new MemoryFileBusyException("memory file is already attached in this process: path=" + path);
-        }
-    }
-
-    private static Object checkOwnership(final Path path)
-    {
-        final PosixFileAttributes attributes;
-        final int uid;
-        try
-        {
-            attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            uid = (Integer)Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            return fd < 0 ? Native.lstat(path) : Native.fstat(fd);
         }
         catch (final NoSuchFileException ex)
         {
             throw new PkramException(Errno.ENOENT, "no such memory file: path=" + path);
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
             throw new PkramIOException("cannot stat memory file: path=" + path + ", cause=" + ex, ex);
         }
-        if (!attributes.isRegularFile())
+    }
+
+    private static PkramException openFailure(final String what, final Path path, final int errno)
+    {
+        return switch (errno)
         {
-            throw new UnsafeMemoryFileException("memory file is not a regular file (symbolic links are refused): " +
-                "path=" + path);
-        }
-        final int self = Native.getuid();
-        if (uid != self)
+            case Native.ENOENT -> new PkramException(Errno.ENOENT, "no such memory file: path=" + path);
+            case Native.ELOOP -> new UnsafeMemoryFileException(
+                "memory file is a symbolic link (refused): path=" + path);
+            case Native.EACCES -> new PkramException(Errno.EACCES, what + ": path=" + path + ", errno=" +
+                Native.errnoName(errno));
+            default -> new PkramIOException(what + ": path=" + path + ", errno=" + Native.errnoName(errno));
+        };
+    }
+
+    private static PkramException mapFailure(final String what, final int errno)
+    {
+        if (errno == Native.ENOMEM)
         {
-            throw new UnsafeMemoryFileException("memory file is owned by another user: path=" + path +
-                ", owner=" + attributes.owner().getName() + ", uid=" + uid + ", self=" + self);
+            return new PkramException(Errno.ENOMEM, what + ", errno=" + Native.errnoName(errno));
         }
-        final Set<PosixFilePermission> permissions = attributes.permissions();
-        if (permissions.contains(PosixFilePermission.GROUP_WRITE) ||
-            permissions.contains(PosixFilePermission.OTHERS_WRITE))
+        return new PkramIOException(what + ", errno=" + Native.errnoName(errno));
+    }
+
+    private static void check(final int rc, final String what, final Path path)
+    {
+        if (rc < 0)
         {
-            throw new UnsafeMemoryFileException("memory file is writable by group or others: path=" + path +
-                ", mode=" + PosixFilePermissions.toString(permissions) + " (chmod 600 it)");
+            throw new PkramIOException(what + ": path=" + path + ", errno=" + Native.errnoName(-rc));
         }
-        return attributes.fileKey();
     }
 
     private static void checkSpace(final Path path, final long size)
@@ -422,42 +458,25 @@ public final class PhysMem implements AutoCloseable
         }
     }
 
-    private static void forget(final Object key)
-    {
-        if (key != null)
-        {
-            ATTACHED.remove(key);
-        }
-    }
-
-    private static void cleanupFailedCreate(final Path path, final FileChannel channel, final PhysMem mem,
-        final Exception primary)
-    {
-        closeQuietly(mem, channel, primary);
-        try
-        {
-            Files.deleteIfExists(path);
-        }
-        catch (final IOException ex)
-        {
-            primary.addSuppressed(ex);
-        }
-    }
-
-    private static void closeQuietly(final PhysMem mem, final FileChannel channel, final Exception primary)
+    private static void closeQuietly(final PhysMem mem, final int fd, final RuntimeException primary)
     {
         try
         {
             if (mem != null)
             {
-                mem.close();
+                mem.close(); // closes the descriptor too
             }
             else
             {
-                channel.close(); // releases the lock too
+                final int rc = Native.close(fd); // releases the lock too
+                if (rc < 0)
+                {
+                    primary.addSuppressed(new PkramIOException("cannot close memory file: errno=" +
+                        Native.errnoName(-rc)));
+                }
             }
         }
-        catch (final RuntimeException | IOException ex)
+        catch (final RuntimeException ex)
         {
             primary.addSuppressed(ex);
         }
@@ -467,9 +486,13 @@ public final class PhysMem implements AutoCloseable
      * Fault every page in now, allocating its backing on tmpfs ({@code MADV_POPULATE_WRITE}) or reading
      * it ({@code MADV_POPULATE_READ}).
      * <p>
-     * Errors: ENOSPC the file system cannot back the file (the kernel's EFAULT / ENOMEM from populate).
+     * Errors: ENOSPC the file system cannot back the file (the kernel's EFAULT / ENOMEM from populate);
+     * EIO any other failure. A kernel older than 5.14 has no populate advice: nothing is done there.
      *
      * @param write populate for writing (allocates backing) rather than reading.
+     * @throws NoSpaceException      ENOSPC: the file system cannot back the file.
+     * @throws PkramIOException      EIO: madvise failed otherwise.
+     * @throws PkramUnavailableException ENODEV: after {@link #close()}.
      */
     public void populate(final boolean write)
     {
@@ -483,7 +506,8 @@ public final class PhysMem implements AutoCloseable
         if (errno != 0 && errno != Native.EINVAL)
         {
             // EINVAL: a kernel older than 5.14 has no MADV_POPULATE_*; populating is an optimisation there.
-            throw new PkramIOException("madvise(MADV_POPULATE) failed: path=" + path + ", errno=" + errno);
+            throw new PkramIOException("madvise(MADV_POPULATE) failed: path=" + path + ", errno=" +
+                Native.errnoName(errno));
         }
     }
 
@@ -520,7 +544,8 @@ public final class PhysMem implements AutoCloseable
     }
 
     /**
-     * @return the whole mapping as one segment (valid until {@link #close()}).
+     * @return the whole mapping as one segment; valid until {@link #close()} or {@link #closeDetached()},
+     *         after which any access through it throws {@code IllegalStateException}.
      */
     public MemorySegment segment()
     {
@@ -549,6 +574,8 @@ public final class PhysMem implements AutoCloseable
     /**
      * @param pfn a page inside the file.
      * @return a new little-endian-addressed view of that page.
+     * @throws IndexOutOfBoundsException a page outside the file.
+     * @throws PkramUnavailableException ENODEV: after {@link #close()}.
      */
     public UnsafeBuffer page(final long pfn)
     {
@@ -559,6 +586,8 @@ public final class PhysMem implements AutoCloseable
      * @param pfn   first page of a folio inside the file.
      * @param order its order, 0..10 (4 MiB at most, so an int capacity suffices).
      * @return a new view of the folio's {@code 4096 << order} bytes.
+     * @throws IndexOutOfBoundsException a folio outside the file.
+     * @throws PkramUnavailableException ENODEV: after {@link #close()}.
      */
     public UnsafeBuffer folio(final long pfn, final int order)
     {
@@ -569,10 +598,16 @@ public final class PhysMem implements AutoCloseable
 
     /**
      * Point an existing view at a folio: the allocation-free flyweight form of {@link #folio(long, int)}.
+     * <p>
+     * The view holds the raw address: it does not know when this object closes. Use it only while this
+     * object is open, or re-point it (at {@link #detachedAddress()}, say) when its folio stops belonging
+     * to its user; see {@link #closeDetached()} for a close that leaves such views harmless.
      *
      * @param buffer the view to re-point.
      * @param pfn    first page.
      * @param order  folio order.
+     * @throws IndexOutOfBoundsException a folio outside the file.
+     * @throws PkramUnavailableException ENODEV: after {@link #close()}.
      */
     public void wrap(final UnsafeBuffer buffer, final long pfn, final int order)
     {
@@ -587,17 +622,96 @@ public final class PhysMem implements AutoCloseable
     }
 
     /**
-     * Force a range of pages to storage ({@code msync}): the durable-mode commit point.
+     * Force a range of pages to storage ({@code msync(MS_SYNC)}): the durable-mode commit point. Nothing
+     * to do for a read-only attach.
+     * <p>
+     * Errors: EIO the write-back failed (the data may not be on the storage).
      *
      * @param pfn   first page.
      * @param pages number of pages.
+     * @throws PkramIOException          EIO: msync failed.
+     * @throws IndexOutOfBoundsException a range outside the file.
+     * @throws PkramUnavailableException ENODEV: after {@link #close()}.
      */
     public void force(final long pfn, final long pages)
     {
         checkOpen();
-        if (!readOnly)
+        if (pfn < 0 || pages < 0 || pfn > pfnCount() || pages > pfnCount() - pfn)
         {
-            segment.asSlice(Pfn.toAddr(pfn), pages << Pfn.PAGE_SHIFT).force();
+            throw new IndexOutOfBoundsException("range outside the memory file: pfn=" + pfn + ", pages=" + pages +
+                ", pfnCount=" + pfnCount());
+        }
+        if (!readOnly && pages > 0)
+        {
+            final int rc = Native.msync(address + Pfn.toAddr(pfn), pages << Pfn.PAGE_SHIFT);
+            if (rc < 0)
+            {
+                throw new PkramIOException("msync failed: path=" + path + ", pfn=" + pfn + ", pages=" + pages +
+                    ", errno=" + Native.errnoName(-rc));
+            }
+        }
+    }
+
+    /**
+     * Check that the memory file still spans the whole mapping. A file truncated by someone else while it
+     * is mapped makes every access to a page past the new end fault with SIGBUS, which the JVM raises as an
+     * {@code InternalError} ("a fault occurred in an unsafe memory access operation"); a caller that
+     * catches one calls this to tell that cause from the others and report it as what it is.
+     * <p>
+     * Errors: EUCLEAN the file is now shorter than the mapping; EIO the file cannot be stat'ed.
+     *
+     * @throws CorruptImageException EUCLEAN: truncated while attached.
+     * @throws PkramIOException      EIO: fstat failed.
+     * @throws PkramUnavailableException ENODEV: after {@link #close()}.
+     */
+    public void checkIntact()
+    {
+        checkOpen();
+        final long actual = stat(path, fd).size();
+        if (actual < size)
+        {
+            throw new CorruptImageException("memory file was truncated while attached: path=" + path +
+                ", mappedSize=" + size + ", actualSize=" + actual);
+        }
+    }
+
+    /**
+     * A process-wide scratch region, {@link #DETACHED_LENGTH} bytes of private anonymous memory, at which
+     * a view is re-pointed when what it showed stops belonging to its user (a folio freed, a handle
+     * closed). A stale use of such a view then reads whatever stale views wrote there before and writes
+     * where nobody looks, for a view of any folio size, also with Agrona bounds checks off; it never
+     * reaches a page that now belongs to something else, and never crashes the JVM. Wrap it with capacity
+     * 0 so that a bounds-checked use fails loudly as well.
+     * <p>
+     * Created on first use ({@code MAP_NORESERVE}: it costs address space, and memory only for the pages
+     * a stale view actually touches) and kept for the life of the process.
+     * <p>
+     * Errors: ENOMEM the process has no address space left for it (the next call tries again).
+     *
+     * @return the region's address, never 0.
+     * @throws PkramException ENOMEM: it cannot be mapped.
+     */
+    public static long detachedAddress()
+    {
+        final long existing = detachedAddress;
+        if (existing != 0)
+        {
+            return existing;
+        }
+        synchronized (DETACHED_LOCK)
+        {
+            if (detachedAddress == 0)
+            {
+                Native.checkPlatform();
+                final long addr = Native.mmap(0, DETACHED_LENGTH, Native.PROT_READ | Native.PROT_WRITE,
+                    Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
+                if (addr < 0)
+                {
+                    throw mapFailure("cannot map the detached region: length=" + DETACHED_LENGTH, (int)-addr);
+                }
+                detachedAddress = addr;
+            }
+            return detachedAddress;
         }
     }
 
@@ -605,12 +719,34 @@ public final class PhysMem implements AutoCloseable
     {
         if (closed.get())
         {
-            throw new IllegalStateException("memory file is closed: path=" + path);
+            throw new PkramUnavailableException("memory file is closed: path=" + path);
         }
     }
 
     /**
-     * @return true once {@link #close()} has run.
+     * Zero a folio's bytes through its raw address, so that a call racing {@link #closeDetached()} zeroes the
+     * anonymous pages that replaced the file's, never a freed address.
+     *
+     * @param pfn   first page.
+     * @param order folio order.
+     * @throws IndexOutOfBoundsException a folio outside the file.
+     * @throws PkramUnavailableException ENODEV: after close.
+     */
+    @SuppressWarnings("restricted") // the range was just checked against the live mapping
+    public void zero(final long pfn, final int order)
+    {
+        checkOpen();
+        final long length = (long)Pfn.PAGE_SIZE << order;
+        if (pfn < 0 || Pfn.toAddr(pfn) + length > size)
+        {
+            throw new IndexOutOfBoundsException("folio outside the memory file: pfn=" + pfn + ", order=" + order +
+                ", pfnCount=" + pfnCount());
+        }
+        MemorySegment.ofAddress(address + Pfn.toAddr(pfn)).reinterpret(length).fill((byte)0);
+    }
+
+    /**
+     * @return true once {@link #close()} or {@link #closeDetached()} has run.
      */
     public boolean isClosed()
     {
@@ -618,44 +754,85 @@ public final class PhysMem implements AutoCloseable
     }
 
     /**
-     * Unmap (deterministically, by closing the arena), release the lock and close the file. Idempotent.
+     * Unmap, release the lock and close the file. Idempotent. A view still holding an address in the
+     * mapping must not be used afterwards: the address may be unmapped (a use crashes the JVM) or given to
+     * a later mapping (a use corrupts it); {@link #closeDetached()} is the close for when views may linger.
+     * <p>
+     * Errors: EIO munmap or close failed (the descriptor and its lock are gone all the same, unless munmap
+     * failed: then the mapping stays and keeps the lock).
+     *
+     * @throws PkramIOException      EIO: munmap or close failed.
+     * @throws IllegalStateException another thread is in a call using {@link #segment()} (nothing was
+     *                               released; close again once it returns).
      */
     @Override
     public void close()
     {
-        if (!closed.compareAndSet(false, true))
+        if (!beginClose())
         {
             return;
         }
-        RuntimeException failure = null;
-        try
+        PkramIOException failure = null;
+        final int unmapped = Native.munmap(address, size);
+        if (unmapped < 0)
         {
-            arena.close();
+            failure = new PkramIOException("cannot unmap memory file: path=" + path + ", errno=" +
+                Native.errnoName(-unmapped));
         }
-        catch (final RuntimeException ex)
+        failure = closeDescriptor(failure);
+        if (failure != null)
         {
-            failure = ex;
+            throw failure;
         }
-        try
+    }
+
+    /**
+     * Close, leaving every view of the mapping harmless: like {@link #close()} (idempotent; the lock and the
+     * descriptor are released; the file is not touched), except that instead of unmapping, the whole mapped
+     * range is atomically replaced ({@code mmap MAP_FIXED}) by private anonymous zero pages. A view that
+     * still holds an address in the range then reads zeros (or what it wrote itself) and writes into
+     * memory nobody else sees: it cannot crash the JVM, cannot reach a page of the file, and cannot land
+     * in a later mapping, because the address range is never given back.
+     * <p>
+     * Cost: the range stays reserved for the life of the process, {@link #size()} bytes of virtual address
+     * space per call ({@code MAP_NORESERVE}, so no commit charge); memory is used only for the pages a
+     * stale view actually writes (or reads: one shared zero page). On x86_64's 128 TiB of user address
+     * space that is thousands of detached closes of an 8 GiB file; a process that attaches and detaches
+     * without bound should use {@link #close()} once it knows no view survives.
+     * <p>
+     * Errors: ENOMEM the kernel cannot replace the range: then the file stays mapped and, through the
+     * mapping, locked, for the life of the process (views keep working on the file and no other owner can
+     * attach it); EIO closing the descriptor failed.
+     *
+     * @throws PkramException        ENOMEM: the range could not be replaced.
+     * @throws PkramIOException      EIO: close failed.
+     * @throws IllegalStateException another thread is in a call using {@link #segment()} (nothing was
+     *                               released; close again once it returns).
+     */
+    public void closeDetached()
+    {
+        if (!beginClose())
         {
-            lock.release();
-            channel.close();
-            if (fileKey != null)
-            {
-                ATTACHED.remove(fileKey);
-            }
+            return;
         }
-        catch (final IOException ex)
+        PkramException failure = null;
+        final long replaced = Native.mmap(address, size, Native.PROT_READ | Native.PROT_WRITE,
+            Native.MAP_FIXED | Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
+        if (replaced < 0)
         {
-            final PkramIOException io = new PkramIOException("cannot close memory file: path=" + path, ex);
-            if (failure != null)
-            {
-                failure.addSuppressed(io);
-            }
-            else
-            {
-                failure = io;
-            }
+            // Unmapping instead would free the address for the next mapping: keep the file mapped. The mapping
+            // holds a reference to the open file description, so its lock stays too, after the close below.
+            failure = mapFailure("cannot detach memory file; it stays mapped and locked by this process: path=" +
+                path + ", size=" + size, (int)-replaced);
+        }
+        final PkramIOException closeFailure = closeDescriptor(null);
+        if (failure == null)
+        {
+            failure = closeFailure;
+        }
+        else if (closeFailure != null)
+        {
+            failure.addSuppressed(closeFailure);
         }
         if (failure != null)
         {
@@ -664,27 +841,47 @@ public final class PhysMem implements AutoCloseable
     }
 
     /**
-     * Close, keeping the address range reserved (see the memory-safety notes in Pkram).
+     * Mark closed and close the arena, so that {@link #segment()} fails from now on. If the arena cannot
+     * close (a thread is in a downcall using the segment), nothing is released and the close may be retried.
+     *
+     * @return false when already closed.
      */
-    public void closeDetached()
+    private boolean beginClose()
     {
-        close();
+        if (!closed.compareAndSet(false, true))
+        {
+            return false;
+        }
+        try
+        {
+            arena.close();
+        }
+        catch (final IllegalStateException ex)
+        {
+            closed.set(false);
+            throw ex;
+        }
+        return true;
     }
 
     /**
-     * @return the address of a process-wide scratch region as large as the largest folio (order 10), never
-     *         released: where detached views point, so a stale access through one touches no mapping.
+     * Close the descriptor: the lock goes with it, as this was the last reference to the open file
+     * description once the mapping is gone.
      */
-    public static long detachedAddress()
+    private PkramIOException closeDescriptor(final PkramIOException failure)
     {
-        return Detached.ADDRESS;
-    }
-
-    /** Created on first use. */
-    private static final class Detached
-    {
-        static final long ADDRESS = Arena.global().allocate((long)Pfn.PAGE_SIZE << Pfn.MAX_FOLIO_ORDER,
-            Pfn.PAGE_SIZE).address();
+        final int rc = Native.close(fd);
+        if (rc < 0)
+        {
+            final PkramIOException io = new PkramIOException("cannot close memory file: path=" + path + ", errno=" +
+                Native.errnoName(-rc));
+            if (failure == null)
+            {
+                return io;
+            }
+            failure.addSuppressed(io);
+        }
+        return failure;
     }
 
     @Override

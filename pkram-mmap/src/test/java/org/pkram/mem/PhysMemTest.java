@@ -3,6 +3,8 @@ package org.pkram.mem;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.pkram.ChildJvm;
 import org.pkram.error.CorruptImageException;
 import org.pkram.error.Errno;
@@ -14,9 +16,12 @@ import org.pkram.error.UnsafeMemoryFileException;
 import org.pkram.layout.Pfn;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -150,6 +155,85 @@ class PhysMemTest
     }
 
     @Test
+    void shouldKeepTheOwnerLockWhenThisJvmClosesAnotherDescriptorOfTheFile() throws Exception
+    {
+        final Path file = dir.resolve("m.mem");
+        try (PhysMem mem = PhysMem.create(file, 1 << 20, false))
+        {
+            // A backup or a checksum of the file, taken by the owning JVM: each close() of such a descriptor
+            // dropped every POSIX record lock the process held on the file.
+            try (InputStream in = Files.newInputStream(file))
+            {
+                assertEquals(1 << 20, in.readAllBytes().length);
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+            {
+                assertEquals(1 << 20, channel.size());
+            }
+            final ChildJvm.Result child = ChildJvm.run(Attach.class, file.toString());
+            assertEquals(16, child.exitCode(), child.stdout() + child.stderr());
+            assertTrue(child.stdout().startsWith("EBUSY: "), child.stdout());
+            assertFalse(mem.isClosed());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "rw-r-----", "rw----r--" })
+    void shouldRefuseAFileReadableByGroupOrOthersAndSayHowToFixIt(final String mode) throws IOException
+    {
+        final Path file = dir.resolve("m.mem");
+        PhysMem.create(file, 1 << 20, false).close();
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+        final UnsafeMemoryFileException ex = assertThrows(UnsafeMemoryFileException.class, () -> PhysMem.open(file));
+        assertEquals(Errno.EACCES, ex.errno());
+        assertTrue(ex.getMessage().contains("chmod 600 " + file), ex.getMessage());
+        assertThrows(UnsafeMemoryFileException.class, () -> PhysMem.openReadOnly(file));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        PhysMem.open(file).close();
+    }
+
+    @Test
+    void shouldReportAFileTruncatedWhileAttachedAsEuclean() throws IOException
+    {
+        final Path file = dir.resolve("m.mem");
+        try (PhysMem mem = PhysMem.create(file, 1 << 20, false))
+        {
+            mem.checkIntact();
+            try (FileChannel other = FileChannel.open(file, StandardOpenOption.WRITE))
+            {
+                other.truncate(64 * Pfn.PAGE_SIZE);
+            }
+            final CorruptImageException ex = assertThrows(CorruptImageException.class, mem::checkIntact);
+            assertEquals(Errno.EUCLEAN, ex.errno());
+            assertEquals("EUCLEAN: memory file was truncated while attached: path=" + file +
+                ", mappedSize=1048576, actualSize=262144", ex.getMessage());
+            assertEquals(0, mem.page(63).getLong(0)); // what is left stays usable
+        }
+    }
+
+    @Test
+    void shouldRaiseInternalErrorForAPagePastTheEndOfATruncatedTmpfsFile() throws Exception
+    {
+        // In a child JVM: should a fault past EOF ever kill the JVM instead, it must not take surefire along.
+        final Path file = Files.createTempFile(Path.of("/dev/shm"), "pkram-test-", ".mem");
+        Files.delete(file);
+        try
+        {
+            final ChildJvm.Result child = ChildJvm.run(ReadPastTruncation.class, file.toString());
+            assertEquals(0, child.exitCode(), child.stdout() + child.stderr());
+            assertEquals("""
+                InternalError: a fault occurred in an unsafe memory access operation
+                InternalError: a fault occurred in an unsafe memory access operation
+                EUCLEAN: memory file was truncated while attached: path=%s, mappedSize=1048576, actualSize=262144
+                """.formatted(file), child.stdout());
+        }
+        finally
+        {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void shouldNameTheMissingJvmFlagsWhenStartedWithoutThem() throws Exception
     {
         final var command = new java.util.ArrayList<String>();
@@ -173,6 +257,49 @@ class PhysMemTest
             try (PhysMem mem = PhysMem.open(Path.of(args[0])))
             {
                 System.out.println(Long.toHexString(mem.page(Long.parseLong(args[1])).getLong(0)));
+            }
+        }
+    }
+
+    /** Child: truncate the attached file from outside, read and write past the new end, then check. */
+    static final class ReadPastTruncation
+    {
+        public static void main(final String[] args) throws IOException
+        {
+            final Path file = Path.of(args[0]);
+            try (PhysMem mem = PhysMem.create(file, 1 << 20, false))
+            {
+                mem.page(200).putLong(0, 42);
+                try (FileChannel other = FileChannel.open(file, StandardOpenOption.WRITE))
+                {
+                    other.truncate(64 * Pfn.PAGE_SIZE);
+                }
+                try
+                {
+                    System.out.println("read " + mem.page(200).getLong(0));
+                }
+                catch (final InternalError ex)
+                {
+                    System.out.println("InternalError: " + ex.getMessage());
+                }
+                try
+                {
+                    mem.page(255).putLong(Pfn.PAGE_SIZE - 8, 1);
+                    System.out.println("wrote");
+                }
+                catch (final InternalError ex)
+                {
+                    System.out.println("InternalError: " + ex.getMessage());
+                }
+                try
+                {
+                    mem.checkIntact();
+                    System.out.println("intact");
+                }
+                catch (final PkramException ex)
+                {
+                    System.out.println(ex.getMessage());
+                }
             }
         }
     }
