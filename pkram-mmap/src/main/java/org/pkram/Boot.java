@@ -33,9 +33,18 @@ final class Boot
         final PhysMem mem = PhysMem.open(options.memoryFile());
         try
         {
-            return boot(mem, options);
+            try
+            {
+                return boot(mem, options);
+            }
+            catch (final InternalError fault)
+            {
+                // SIGBUS in an unsafe access: the file was truncated under the mapping, or something worse.
+                mem.checkIntact();
+                throw fault;
+            }
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | Error ex)
         {
             try
             {

@@ -156,12 +156,19 @@ public final class NodeLoad implements AutoCloseable
         }
         final NodeList nodes = pkram.nodes();
         final Truncator truncator = pkram.pages().truncator();
-        Truncator.reclaim(nodes, () ->
+        try
         {
-            nodes.loadFinished(record);
-            state = State.FINISHED;
-            return List.of(record);
-        }, taken -> freeRest(truncator));
+            Truncator.reclaim(nodes, () ->
+            {
+                nodes.loadFinished(record);
+                state = State.FINISHED;
+                return List.of(record);
+            }, taken -> freeRest(truncator));
+        }
+        catch (final InternalError fault)
+        {
+            throw pkram.faulted(fault);
+        }
     }
 
     private void freeRest(final Truncator truncator)

@@ -95,7 +95,14 @@ public final class NodeSave implements AutoCloseable
         {
             current.finish();
         }
-        pkram.nodes().commit(record, node);
+        try
+        {
+            pkram.nodes().commit(record, node);
+        }
+        catch (final InternalError fault)
+        {
+            throw pkram.faulted(fault);
+        }
         state = State.FINISHED;
     }
 

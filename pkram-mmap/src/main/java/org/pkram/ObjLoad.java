@@ -69,9 +69,16 @@ public final class ObjLoad implements AutoCloseable
     public Folio loadFolio()
     {
         checkOpen();
-        if (!folios.next())
+        try
         {
-            return null;
+            if (!folios.next())
+            {
+                return null;
+            }
+        }
+        catch (final InternalError fault)
+        {
+            throw pkram.faulted(fault);
         }
         final Folio folio = new Folio(pkram, folios.pfn(), folios.order(), folios.index());
         if (!consumes)
@@ -94,7 +101,14 @@ public final class ObjLoad implements AutoCloseable
     public int read(final byte[] dst, final int offset, final int length)
     {
         checkOpen();
-        return bytes.read(dst, offset, length);
+        try
+        {
+            return bytes.read(dst, offset, length);
+        }
+        catch (final InternalError fault)
+        {
+            throw pkram.faulted(fault);
+        }
     }
 
     /**
@@ -109,7 +123,14 @@ public final class ObjLoad implements AutoCloseable
     public int read(final MutableDirectBuffer dst, final int offset, final int length)
     {
         checkOpen();
-        return bytes.read(dst, offset, length);
+        try
+        {
+            return bytes.read(dst, offset, length);
+        }
+        catch (final InternalError fault)
+        {
+            throw pkram.faulted(fault);
+        }
     }
 
     /**

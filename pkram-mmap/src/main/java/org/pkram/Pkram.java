@@ -153,8 +153,15 @@ public final class Pkram implements AutoCloseable
     {
         checkBooted();
         viewsHandedOut.set(true);
-        final NodeRecord record = nodes.prepareLoad(name);
-        return new NodeLoad(this, record, mem.page(record.pfn));
+        try
+        {
+            final NodeRecord record = nodes.prepareLoad(name);
+            return new NodeLoad(this, record, mem.page(record.pfn));
+        }
+        catch (final InternalError fault)
+        {
+            throw faulted(fault);
+        }
     }
 
     /**
@@ -169,7 +176,14 @@ public final class Pkram implements AutoCloseable
     {
         checkBooted();
         final Truncator truncator = pages.truncator();
-        return Truncator.reclaim(nodes, nodes::truncate, record -> truncator.truncateNode(record.pfn)).size();
+        try
+        {
+            return Truncator.reclaim(nodes, nodes::truncate, record -> truncator.truncateNode(record.pfn)).size();
+        }
+        catch (final InternalError fault)
+        {
+            throw faulted(fault);
+        }
     }
 
     /**
@@ -268,7 +282,14 @@ public final class Pkram implements AutoCloseable
         {
             return;
         }
-        reboot.run(nodes, true, "reboot()");
+        try
+        {
+            reboot.run(nodes, true, "reboot()");
+        }
+        catch (final InternalError fault)
+        {
+            throw faulted(fault);
+        }
         closed = true;
         ShutdownHook.remove(shutdownHook);
         shutdownHook = null;
@@ -379,6 +400,20 @@ public final class Pkram implements AutoCloseable
     Publisher publisher()
     {
         return publisher;
+    }
+
+    /**
+     * A page access faulted (the JVM raises SIGBUS in an unsafe access as {@code InternalError}): when the
+     * memory file was truncated under the mapping, report that (EUCLEAN) instead.
+     *
+     * @param fault the error raised.
+     * @return {@code fault}, to rethrow when the file is whole (some other fault).
+     * @throws org.pkram.error.CorruptImageException (EUCLEAN) the file was truncated while attached.
+     */
+    InternalError faulted(final InternalError fault)
+    {
+        mem.checkIntact();
+        return fault;
     }
 
     void checkBooted()
