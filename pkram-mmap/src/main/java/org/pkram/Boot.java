@@ -35,7 +35,10 @@ final class Boot
         {
             try
             {
-                return boot(mem, options);
+                final Pkram pkram = boot(mem, options);
+                // A native call, where a fault the walk raised is delivered (see Pkram.deliverFaults).
+                mem.checkIntact();
+                return pkram;
             }
             catch (final InternalError fault)
             {

@@ -164,6 +164,7 @@ public final class NodeLoad implements AutoCloseable
                 state = State.FINISHED;
                 return List.of(record);
             }, taken -> freeRest(truncator));
+            pkram.deliverFaults();
         }
         catch (final InternalError fault)
         {

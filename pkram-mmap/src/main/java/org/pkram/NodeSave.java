@@ -98,6 +98,7 @@ public final class NodeSave implements AutoCloseable
         try
         {
             pkram.nodes().commit(record, node);
+            pkram.deliverFaults();
         }
         catch (final InternalError fault)
         {

@@ -69,16 +69,9 @@ public final class ObjLoad implements AutoCloseable
     public Folio loadFolio()
     {
         checkOpen();
-        try
+        if (!folios.next())
         {
-            if (!folios.next())
-            {
-                return null;
-            }
-        }
-        catch (final InternalError fault)
-        {
-            throw pkram.faulted(fault);
+            return null;
         }
         final Folio folio = new Folio(pkram, folios.pfn(), folios.order(), folios.index());
         if (!consumes)
@@ -101,14 +94,7 @@ public final class ObjLoad implements AutoCloseable
     public int read(final byte[] dst, final int offset, final int length)
     {
         checkOpen();
-        try
-        {
-            return bytes.read(dst, offset, length);
-        }
-        catch (final InternalError fault)
-        {
-            throw pkram.faulted(fault);
-        }
+        return bytes.read(dst, offset, length);
     }
 
     /**
@@ -123,14 +109,7 @@ public final class ObjLoad implements AutoCloseable
     public int read(final MutableDirectBuffer dst, final int offset, final int length)
     {
         checkOpen();
-        try
-        {
-            return bytes.read(dst, offset, length);
-        }
-        catch (final InternalError fault)
-        {
-            throw pkram.faulted(fault);
-        }
+        return bytes.read(dst, offset, length);
     }
 
     /**

@@ -191,19 +191,12 @@ public final class ObjSave implements AutoCloseable
         checkBytes();
         Objects.checkFromIndexSize(offset, length, src.capacity());
         int done = 0;
-        try
+        while (done < length)
         {
-            while (done < length)
-            {
-                final int chunk = nextChunk(length - done);
-                dataPage.putBytes(dataOffset, src, offset + done, chunk);
-                advance(chunk);
-                done += chunk;
-            }
-        }
-        catch (final InternalError fault)
-        {
-            throw pkram.faulted(fault);
+            final int chunk = nextChunk(length - done);
+            dataPage.putBytes(dataOffset, src, offset + done, chunk);
+            advance(chunk);
+            done += chunk;
         }
     }
 

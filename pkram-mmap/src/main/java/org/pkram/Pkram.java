@@ -125,15 +125,23 @@ public final class Pkram implements AutoCloseable
         checkBooted();
         final byte[] utf8 = Names.utf8(name);
         viewsHandedOut.set(true);
-        final NodeRecord record = nodes.prepareSave(name, mode == Mode.CRASH_SAFE, () ->
+        try
         {
-            final long pfn = pages.allocMeta();
-            final UnsafeBuffer node = mem.page(pfn);
-            NodeDescriptor.putName(node, utf8);
-            NodeDescriptor.flags(node, NodeDescriptor.PKRAM_SAVE);
-            return pfn;
-        });
-        return new NodeSave(this, record, mem.page(record.pfn));
+            final NodeRecord record = nodes.prepareSave(name, mode == Mode.CRASH_SAFE, () ->
+            {
+                final long pfn = pages.allocMeta();
+                final UnsafeBuffer node = mem.page(pfn);
+                NodeDescriptor.putName(node, utf8);
+                NodeDescriptor.flags(node, NodeDescriptor.PKRAM_SAVE);
+                return pfn;
+            });
+            deliverFaults();
+            return new NodeSave(this, record, mem.page(record.pfn));
+        }
+        catch (final InternalError fault)
+        {
+            throw faulted(fault);
+        }
     }
 
     /**
@@ -156,6 +164,7 @@ public final class Pkram implements AutoCloseable
         try
         {
             final NodeRecord record = nodes.prepareLoad(name);
+            deliverFaults();
             return new NodeLoad(this, record, mem.page(record.pfn));
         }
         catch (final InternalError fault)
@@ -178,7 +187,9 @@ public final class Pkram implements AutoCloseable
         final Truncator truncator = pages.truncator();
         try
         {
-            return Truncator.reclaim(nodes, nodes::truncate, record -> truncator.truncateNode(record.pfn)).size();
+            final int freed = Truncator.reclaim(nodes, nodes::truncate, r -> truncator.truncateNode(r.pfn)).size();
+            deliverFaults();
+            return freed;
         }
         catch (final InternalError fault)
         {
@@ -285,6 +296,7 @@ public final class Pkram implements AutoCloseable
         try
         {
             reboot.run(nodes, true, "reboot()");
+            deliverFaults();
         }
         catch (final InternalError fault)
         {
@@ -414,6 +426,16 @@ public final class Pkram implements AutoCloseable
     {
         mem.checkIntact();
         return fault;
+    }
+
+    /**
+     * End a call that walked the mapping: a native call (fstat), where the JVM delivers a fault the walk
+     * raised. Compiled code raises such a fault asynchronously, at the thread's next poll; without this, it
+     * could surface after the call returned, past its handler. Reports a truncation (EUCLEAN) directly too.
+     */
+    void deliverFaults()
+    {
+        mem.checkIntact();
     }
 
     void checkBooted()
