@@ -88,6 +88,8 @@ final class Native
     static final int EFAULT = 14;
     static final int EEXIST = 17;
     static final int EINVAL = 22;
+    static final int EFBIG = 27;
+    static final int ENOSPC = 28;
     static final int ELOOP = 40;
 
     /** {@code st_mode} file type mask and the regular file type. */
@@ -550,8 +552,8 @@ final class Native
             case 23 -> "ENFILE";
             case 24 -> "EMFILE";
             case 26 -> "ETXTBSY";
-            case 27 -> "EFBIG";
-            case 28 -> "ENOSPC";
+            case EFBIG -> "EFBIG";
+            case ENOSPC -> "ENOSPC";
             case 30 -> "EROFS";
             case 36 -> "ENAMETOOLONG";
             case 37 -> "ENOLCK";

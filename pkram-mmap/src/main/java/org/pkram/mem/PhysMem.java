@@ -152,11 +152,11 @@ public final class PhysMem implements AutoCloseable
         PhysMem mem = null;
         try
         {
-            // umask may have narrowed nothing here, but make the mode exact whatever it was.
+            // The umask may have narrowed the mode open() was given: make it exact.
             check(Native.fchmod(fd, OWNER_RW), "cannot set the mode of the memory file", path);
             lock(fd, path, false);
             final int truncated = Native.ftruncate(fd, size); // sparse: allocates nothing on tmpfs or ext4
-            if (truncated == -28 || truncated == -27) // ENOSPC, EFBIG
+            if (truncated == -Native.ENOSPC || truncated == -Native.EFBIG)
             {
                 throw new NoSpaceException("file system cannot hold the memory file: path=" + path + ", size=" +
                     size + ", errno=" + Native.errnoName(-truncated));
@@ -340,8 +340,8 @@ public final class PhysMem implements AutoCloseable
             throw mapFailure("cannot map memory file: path=" + path + ", size=" + length, (int)-addr);
         }
         // The segment lives in a shared arena of its own: closing the arena first makes every later use of
-        // segment() fail cleanly (IllegalStateException) before the pages go away.
-        // A read-only segment, for a read-only mapping, makes a store through it an exception, not a SIGSEGV.
+        // segment() fail cleanly (IllegalStateException) before the pages go away. A read-only segment over a
+        // read-only mapping makes a store through it an exception rather than a SIGSEGV.
         final Arena arena = Arena.ofShared();
         final MemorySegment segment = MemorySegment.ofAddress(addr).reinterpret(length, arena, null);
         return new PhysMem(path, fd, arena, readOnly ? segment.asReadOnly() : segment, readOnly);

@@ -177,6 +177,19 @@ class PhysMemTest
         }
     }
 
+    @Test
+    void shouldLetReadOnlyAttachesShareTheFileAndKeepAReadWriteOwnerOut() throws IOException
+    {
+        final Path file = dir.resolve("m.mem");
+        PhysMem.create(file, 1 << 20, false).close();
+        try (PhysMem first = PhysMem.openReadOnly(file); PhysMem second = PhysMem.openReadOnly(file))
+        {
+            assertEquals(first.page(0).getLong(0), second.page(0).getLong(0));
+            assertEquals(Errno.EBUSY, assertThrows(MemoryFileBusyException.class, () -> PhysMem.open(file)).errno());
+        }
+        PhysMem.open(file).close();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = { "rw-r-----", "rw----r--" })
     void shouldRefuseAFileReadableByGroupOrOthersAndSayHowToFixIt(final String mode) throws IOException
