@@ -142,6 +142,45 @@ public class FolioBenchmark extends AverageTimeBenchmark
     }
 
     /**
+     * As {@link #saveLoadByReference()}, but each loaded folio's view is taken (and its first word read), as a
+     * service that works on its folios does: every save then registers the view with its node, and every
+     * finished load detaches the views of the node's folios. The difference from
+     * {@link #saveLoadByReference()} is the cost of keeping stale views harmless.
+     *
+     * @return the sum of the loaded folios' first words, so the work cannot be eliminated.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long saveLoadByReferenceWithViews()
+    {
+        final Folio[] batch = folios;
+        final long pagesPerFolio = 1L << order;
+        final NodeSave save = pkram.prepareSave(NODE);
+        final ObjSave out = save.prepareSaveObj(DataKind.FOLIOS);
+        for (int i = 0; i < BATCH; i++)
+        {
+            out.saveFolio(batch[i], i * pagesPerFolio);
+        }
+        save.finish();
+
+        long sum = 0;
+        final NodeLoad load = pkram.prepareLoad(NODE);
+        final ObjLoad in = load.prepareLoadObj();
+        for (int i = 0; i < BATCH; i++)
+        {
+            final Folio folio = in.loadFolio();
+            if (folio == null)
+            {
+                throw new IllegalStateException("folio stream ended early: loaded=" + i);
+            }
+            batch[i] = folio;
+            sum += folio.buffer().getLong(0, ByteOrder.LITTLE_ENDIAN);
+        }
+        load.finish();
+        return sum;
+    }
+
+    /**
      * Baseline: copy each folio of the batch out to a heap array of the folio's size.
      *
      * @return a byte of the last copy, so the copies cannot be eliminated.
