@@ -40,7 +40,8 @@
  * the next boot must take as empty.
  * <p>
  * {@link org.pkram.crash.ConcurrentRestartTest} runs the same workload in-process with four threads
- * for five seconds, truncates and reboots included, then restarts and checks the same way. {@link org.pkram.crash.KernelFaithfulCrashTest}
+ * for five seconds, truncates and reboots included, then restarts and checks the same way.
+ * {@link org.pkram.crash.KernelFaithfulCrashTest}
  * checks kernel-faithful mode, which is not crash-safe by design: after a kill the consumed image is
  * refused, the file is left byte-identical, and {@code dropInvalid} starts empty.
  * <p>
