@@ -10,6 +10,7 @@ import org.pkram.layout.SuperBlockDescriptor;
 import org.pkram.mem.PhysMem;
 
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Where and when the image is published: the one owner of every write to the super block, the file
@@ -22,6 +23,12 @@ import java.util.List;
  */
 abstract class Publisher
 {
+    /**
+     * Test hook: one count per {@code force()} (msync) this class issues, in every instance of the process. Only
+     * tests read it, to observe that durable mode forces at its commit points and that the default never does.
+     */
+    static final LongAdder FORCES = new LongAdder();
+
     protected final PhysMem mem;
     protected final long sbPfn;
     protected final UnsafeBuffer sb;
@@ -112,6 +119,7 @@ abstract class Publisher
         if (durable)
         {
             mem.force(0, 1);
+            FORCES.increment();
         }
     }
 
@@ -141,6 +149,7 @@ abstract class Publisher
         if (durable)
         {
             mem.force(0, mem.pfnCount());
+            FORCES.increment();
         }
     }
 
@@ -149,6 +158,7 @@ abstract class Publisher
         if (durable)
         {
             mem.force(pfn, 1);
+            FORCES.increment();
         }
     }
 

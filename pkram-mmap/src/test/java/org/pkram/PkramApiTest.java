@@ -26,6 +26,9 @@ import org.pkram.testing.SplitMix64;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -560,6 +563,159 @@ class PkramApiTest
             assertEquals(0, LinkDescriptor.entry(pk.mem().page(secondLink), 0));
         }
         assertEquals(initialCounts, Images.counts(pk.pageCounts()));
+    }
+
+    @Test
+    void shouldHandOutZeroedFoliosAfterTheirPagesWereDirtiedAndFreed()
+    {
+        // Every free page: taken, every byte dirtied, given back.
+        final List<Folio> dirty = new ArrayList<>();
+        while (pk.pageCounts().free() > 0)
+        {
+            final Folio folio = pk.allocFolio(0);
+            folio.buffer().setMemory(0, folio.byteLength(), (byte)0xA5);
+            dirty.add(folio);
+        }
+        dirty.forEach(pk::freeFolio);
+        // Taken again, as order-0 and larger folios: no byte of the earlier owner shows through.
+        final List<Folio> again = new ArrayList<>();
+        for (final int order : new int[] {0, 3, 0, 9, 1})
+        {
+            final Folio folio = pk.allocFolio(order);
+            again.add(folio);
+            assertZero(folio);
+        }
+        while (pk.pageCounts().free() > 0)
+        {
+            final Folio folio = pk.allocFolio(0);
+            again.add(folio);
+            assertZero(folio);
+        }
+        again.forEach(pk::freeFolio);
+        assertEquals(initialCounts, Images.counts(pk.pageCounts()));
+    }
+
+    private static void assertZero(final Folio folio)
+    {
+        for (int i = 0; i < folio.byteLength(); i += Long.BYTES)
+        {
+            if (folio.buffer().getLong(i) != 0)
+            {
+                throw new AssertionError("not zeroed: " + folio + " at byte " + i);
+            }
+        }
+    }
+
+    @Test
+    void shouldRoundTripOneByteCallsRemainingAndByteBufferOverloads() throws IOException
+    {
+        final byte[] heapData = Images.bytes(11, 700);
+        final ByteBuffer direct = ByteBuffer.allocateDirect(9000);
+        direct.put(Images.bytes(12, 9000)).flip().position(1000);
+        final ByteBuffer folioData = ByteBuffer.wrap(Images.bytes(13, 6000)).position(100);
+        try (NodeSave save = pk.prepareSave("small-calls"))
+        {
+            try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES))
+            {
+                final OutputStream out = obj.outputStream();
+                out.write(0);
+                out.write(0x7F);
+                out.write(0x80);
+                out.write(0xFF);
+                out.write(0x1_41); // only the low eight bits count, as OutputStream says
+                out.write(-2);
+                assertEquals(6, obj.dataLength());
+                final ByteBuffer heap = ByteBuffer.wrap(heapData, 50, 600);
+                obj.write(heap);
+                assertEquals(650, heap.position(), "write(ByteBuffer) moves the position to the limit");
+                obj.write(direct);
+                assertEquals(direct.limit(), direct.position());
+                assertEquals(6 + 600 + 8000, obj.dataLength());
+                obj.saveFolio(folioData, 20);
+                assertEquals(100, folioData.position(), "saveFolio(ByteBuffer) does not move the position");
+            }
+            save.finish();
+        }
+        try (NodeLoad load = pk.prepareLoad("small-calls"); ObjLoad obj = load.prepareLoadObj())
+        {
+            final byte[] expectedFolios = new byte[2 * Folio.PAGE_SIZE];
+            System.arraycopy(Images.bytes(13, 6000), 100, expectedFolios, 0, 5900);
+            for (int i = 0; i < 2; i++)
+            {
+                final Folio folio = obj.loadFolio();
+                assertEquals(20 + i, folio.index());
+                final byte[] page = new byte[Folio.PAGE_SIZE];
+                folio.buffer().getBytes(0, page);
+                assertArrayEquals(java.util.Arrays.copyOfRange(expectedFolios, i * Folio.PAGE_SIZE,
+                    (i + 1) * Folio.PAGE_SIZE), page, "folio " + i + " (the last page zero-filled)");
+                pk.freeFolio(folio);
+            }
+            assertNull(obj.loadFolio());
+
+            final long total = 6 + 600 + 8000;
+            assertEquals(total, obj.remaining());
+            final InputStream in = obj.inputStream();
+            assertEquals(0, in.read());
+            assertEquals(0x7F, in.read());
+            assertEquals(0x80, in.read(), "read() returns 0..255, never a negative byte");
+            assertEquals(0xFF, in.read());
+            assertEquals(0x41, in.read());
+            assertEquals(0xFE, in.read());
+            assertEquals(total - 6, obj.remaining());
+            assertEquals(total - 6, in.available());
+
+            final ByteBuffer heapBack = ByteBuffer.allocate(700).position(100).limit(700);
+            assertEquals(600, obj.read(heapBack));
+            assertEquals(700, heapBack.position(), "read(ByteBuffer) moves the position past the bytes");
+            assertArrayEquals(java.util.Arrays.copyOfRange(heapData, 50, 650),
+                java.util.Arrays.copyOfRange(heapBack.array(), 100, 700));
+            assertEquals(8000, obj.remaining());
+
+            final ByteBuffer directBack = ByteBuffer.allocateDirect(10_000);
+            assertEquals(8000, obj.read(directBack));
+            assertEquals(8000, directBack.position());
+            final byte[] back = new byte[8000];
+            directBack.flip().get(back);
+            assertArrayEquals(java.util.Arrays.copyOfRange(Images.bytes(12, 9000), 1000, 9000), back);
+            assertEquals(0, obj.remaining());
+            assertEquals(-1, obj.read(ByteBuffer.allocate(1)));
+            assertEquals(-1, in.read());
+            assertEquals(0, in.available());
+        }
+        assertEquals(initialCounts, Images.counts(pk.pageCounts()));
+    }
+
+    @Test
+    void shouldAllocateEveryPageWhenFormattingWithPopulate() throws Exception
+    {
+        final long size = 8L << 20;
+        final Path populated = dir.resolve("populated.mem");
+        final Path sparse = dir.resolve("sparse.mem");
+        Pkram.format(populated, size, true);
+        Pkram.format(sparse, size, false);
+        assertEquals(size, java.nio.file.Files.size(populated));
+        assertEquals(size, java.nio.file.Files.size(sparse));
+        assertTrue(allocatedBytes(populated) >= size, "populate allocates every page: " + allocatedBytes(populated));
+        assertTrue(allocatedBytes(sparse) < size / 2, "sparse leaves them unallocated: " + allocatedBytes(sparse));
+        try (Pkram other = Pkram.boot(PkramOptions.of(populated).shutdownHook(false)))
+        {
+            NodeContent.save(other, "p", 1, 1);
+            assertNull(NodeContent.loadAndVerify(other, "p", 1));
+        }
+    }
+
+    /**
+     * @return bytes the file system has allocated for the file ({@code stat}'s blocks times block size).
+     */
+    static long allocatedBytes(final Path file) throws IOException, InterruptedException
+    {
+        final Process stat = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true)
+            .start();
+        final String out = new String(stat.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+            .strip();
+        assertEquals(0, stat.waitFor(), out);
+        final String[] fields = out.split(" ");
+        return Long.parseLong(fields[0]) * Long.parseLong(fields[1]);
     }
 
     private long linkCount(final long objPfn)

@@ -12,16 +12,21 @@ import org.pkram.boot.ScanResult;
 import org.pkram.error.CorruptImageException;
 import org.pkram.error.Errno;
 import org.pkram.error.InvalidSuperBlockException;
+import org.pkram.error.NodeBusyException;
+import org.pkram.error.OutOfPagesException;
 import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.Pfn;
 import org.pkram.layout.RegionListDescriptor;
 import org.pkram.layout.SuperBlockDescriptor;
 import org.pkram.mem.PhysMem;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -281,5 +286,119 @@ class RebootBootTest
             SuperBlockDescriptor.nodePfn(sb, pfn + 1);
         }
         assertThrows(InvalidSuperBlockException.class, () -> Images.boot(file, pfn, Mode.CRASH_SAFE));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void shouldRefuseRebootAndCloseWithEbusyWhileHandlesAreOpenAndChangeNothing(final Mode mode) throws Exception
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final Pkram pk = Images.bootFresh(file, mode);
+        NodeContent.save(pk, "kept", 1, 1);
+        NodeContent.save(pk, "loading", 2, 1);
+        final String pfnFile = Files.readString(PfnFile.of(file));
+        final NodeSave save = pk.prepareSave("saving");
+        try (ObjSave obj = save.prepareSaveObj(DataKind.BYTES))
+        {
+            obj.write(new byte[] {1, 2, 3}, 0, 3);
+        }
+        final NodeLoad load = pk.prepareLoad("loading");
+        assertEquals(2, pk.openHandles());
+        final String before = sha256(file);
+        final NodeBusyException onReboot = assertThrows(NodeBusyException.class, pk::reboot);
+        assertEquals(Errno.EBUSY, onReboot.errno());
+        assertTrue(onReboot.getMessage().contains("save:saving") && onReboot.getMessage().contains("load:loading"),
+            onReboot.getMessage());
+        final NodeBusyException onClose = assertThrows(NodeBusyException.class, pk::close);
+        assertEquals(Errno.EBUSY, onClose.errno());
+        assertEquals(before, sha256(file), "a refused reboot changes no byte");
+        assertEquals(pfnFile, Files.readString(PfnFile.of(file)));
+        assertFalse(pk.isClosed());
+        // The instance goes on as if nothing happened.
+        load.finish();
+        save.discard();
+        load.close();
+        save.close();
+        pk.reboot();
+        assertTrue(pk.isClosed());
+        try (Pkram next = Images.boot(file, pk.superBlockPfn(), mode))
+        {
+            assertEquals(List.of("kept"), next.nodeNames());
+            assertNull(NodeContent.loadAndVerify(next, "kept", 1));
+        }
+    }
+
+    @Test
+    void shouldReportEnomemWhenNoPageIsLeftForTheRegionsListAndStayBootable() throws Exception
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final Pkram pk = Images.bootFresh(file, Mode.CRASH_SAFE);
+        NodeContent.save(pk, "a", 1, 2);
+        NodeContent.save(pk, "b", 2, 1);
+        final long pfn = pk.superBlockPfn();
+        final List<Folio> hoard = new ArrayList<>();
+        for (int order = Folio.MAX_ORDER; order >= 0; order--)
+        {
+            while (true)
+            {
+                try
+                {
+                    hoard.add(pk.allocFolio(order));
+                }
+                catch (final OutOfPagesException full)
+                {
+                    break;
+                }
+            }
+        }
+        assertEquals(0, pk.pageCounts().free());
+        final OutOfPagesException ex = assertThrows(OutOfPagesException.class, pk::reboot);
+        assertEquals(Errno.ENOMEM, ex.errno());
+        assertFalse(pk.isClosed(), "the instance stays open");
+        assertEquals(List.of("a", "b"), pk.nodeNames());
+        // The process dies now: no reboot, no further write. The live image is bootable by walking.
+        pk.mem().closeDetached();
+        try (PhysMem mem = PhysMem.openReadOnly(file))
+        {
+            final List<String> problems = new ArrayList<>();
+            ImageScanner.check(mem, pfn, problems);
+            assertEquals(List.of(), problems);
+            assertEquals(SuperBlockDescriptor.STATE_LIVE, SuperBlockDescriptor.state(mem.page(pfn)));
+        }
+        try (Pkram next = Images.boot(file, pfn, Mode.CRASH_SAFE))
+        {
+            assertEquals(List.of("a", "b"), next.nodeNames());
+            assertNull(NodeContent.loadAndVerify(next, "a", 1));
+            assertNull(NodeContent.loadAndVerify(next, "b", 2));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void shouldIncrementTheGenerationByOnePerBoot(final Mode mode)
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        long pfn;
+        try (Pkram pk = Images.bootFresh(file, mode))
+        {
+            assertEquals(1, pk.generation());
+            NodeContent.save(pk, "g", 1, 1);
+            pfn = pk.superBlockPfn();
+        }
+        for (long expected = 2; expected <= 4; expected++)
+        {
+            try (Pkram pk = Images.boot(file, pfn, mode))
+            {
+                assertEquals(expected, pk.generation());
+                assertEquals(expected, SuperBlockDescriptor.generation(pk.mem().page(pk.superBlockPfn())),
+                    "recorded in the super block before any page is handed out");
+                assertEquals(List.of("g"), pk.nodeNames());
+                pfn = pk.superBlockPfn();
+            }
+            try (PhysMem mem = PhysMem.openReadOnly(file))
+            {
+                assertEquals(expected, SuperBlockDescriptor.generation(mem.page(pfn)), "kept by the reboot");
+            }
+        }
     }
 }

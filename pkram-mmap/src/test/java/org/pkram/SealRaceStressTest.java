@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * image, by {@code close()} or by the shutdown hook's reboot, at a random instant. After every round the image
  * is booted, walked by fsck, and every node in it is loaded and checked byte for byte.
  * <p>
- * What it holds the library to: after the seal every mutation fails with ENODEV and nothing else; the sealed
+ * What it holds the library to: after the seal every mutation fails with ENODEV and nothing else; a load that
+ * races truncates, other loads and the seal reads its node's content whole (or finds no node); the sealed
  * image stays bootable and clean; {@code close()} never unmaps under a running walk; stale views never fault.
  * {@code -Dpkram.stress.rounds=N} runs more rounds (the default is the {@code mvn verify} size).
  */
@@ -220,13 +221,25 @@ final class SealRaceStressTest
         {
             for (ObjLoad obj = load.prepareLoadObj(); obj != null; obj = load.prepareLoadObj())
             {
+                // A load racing truncates, other loads and the seal sees the node whole, or not at all.
                 final Folio folio = obj.loadFolio();
                 if (folio != null)
                 {
+                    if (!Images.matches(folio, seed(name)))
+                    {
+                        throw new AssertionError(name + ": folio at index " + folio.index() +
+                            " damaged in a racing load");
+                    }
                     staleViews.add(folio.buffer());
                     pk.freeFolio(folio);
                 }
-                obj.read(new byte[50], 0, 50);
+                final byte[] back = new byte[50];
+                final int n = obj.read(back, 0, back.length);
+                final byte[] expected = Images.bytes(seed(name), (int)obj.dataLength());
+                if (n <= 0 || !java.util.Arrays.equals(back, 0, n, expected, 0, n))
+                {
+                    throw new AssertionError(name + ": byte stream damaged in a racing load: read " + n);
+                }
             }
         }
     }

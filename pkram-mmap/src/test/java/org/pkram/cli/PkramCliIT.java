@@ -348,17 +348,101 @@ class PkramCliIT
                 Thread.sleep(50);
             }
             final long childPid = Long.parseLong(Files.readString(started).trim());
+            final List<ProcessHandle> tree = exec.descendants().toList();
             exec.destroy(); // SIGTERM to the supervisor
             assertTrue(exec.waitFor(30, TimeUnit.SECONDS), "exec did not stop");
+            // Every process exec had started has ended too, so nothing is left that could start the child again.
+            for (final ProcessHandle process : tree)
+            {
+                process.onExit().get(30, TimeUnit.SECONDS);
+            }
             assertEquals("TERM\n", Files.readString(stopped), "the child got SIGTERM");
             assertFalse(ProcessHandle.of(childPid).map(ProcessHandle::isAlive).orElse(false), "child still running");
-            Thread.sleep(300);
             assertEquals(String.valueOf(childPid), Files.readString(started).trim(), "no restart after SIGTERM");
         }
         finally
         {
             Launcher.kill(exec);
         }
+    }
+
+    @Test
+    void shouldAllocateTheFileUnlessSparseIsGiven() throws Exception
+    {
+        final Path full = dir.resolve("full.mem");
+        final Launcher.Result populated = pkram(full, "format", "--size", "8M");
+        assertEquals(0, populated.status(), populated::toString);
+        assertEquals("formatted " + full + ": 8 MiB (2048 pages)\n", populated.out());
+        final Path sparse = dir.resolve("sparse.mem");
+        final Launcher.Result thin = pkram(sparse, "format", "--size", "8M", "--sparse");
+        assertEquals(0, thin.status(), thin::toString);
+        assertEquals("formatted " + sparse + ": 8 MiB (2048 pages), sparse\n", thin.out());
+        assertEquals(8 * MIB, Files.size(full));
+        assertEquals(8 * MIB, Files.size(sparse));
+        assertTrue(allocatedBytes(full) >= 8 * MIB, "every page allocated: " + allocatedBytes(full));
+        assertTrue(allocatedBytes(sparse) < 4 * MIB, "pages left unallocated: " + allocatedBytes(sparse));
+        // Either boots and holds data.
+        final Path f = Files.writeString(dir.resolve("f"), "x");
+        assertEquals(0, pkram(sparse, "save", "s", f.toString()).status());
+        assertTrue(pkram(sparse, "fsck").out().startsWith("clean: 1 node"));
+    }
+
+    @Test
+    void shouldLeaveOutTheHexDumpsWithNoDump() throws Exception
+    {
+        final Path mem = format(8 * MIB);
+        assertEquals(0, pkram(mem, "save", "vm0", Files.writeString(dir.resolve("f"), "x").toString()).status());
+        final Launcher.Result full = pkram(mem, "inspect");
+        final Launcher.Result brief = pkram(mem, "inspect", "--no-dump");
+        assertEquals(0, full.status(), full::toString);
+        assertEquals(0, brief.status(), brief::toString);
+        assertTrue(full.out().contains("hex dump: super block page"), full::toString);
+        assertFalse(brief.out().contains("hex dump"), brief::toString);
+        assertTrue(brief.out().contains("node \"vm0\" at pfn"), brief::toString);
+        assertTrue(brief.out().contains("problems: none"), brief::toString);
+        assertTrue(full.out().startsWith(brief.out()), "the same report, without the dumps at its end");
+    }
+
+    @Test
+    void shouldSayMoreAndPrintTheStackTraceWithVerbose() throws Exception
+    {
+        final Path mem = format(8 * MIB);
+        final Path a = Files.writeString(dir.resolve("a.txt"), "hello");
+        Files.setPosixFilePermissions(a, PosixFilePermissions.fromString("rw-r--r--"));
+        final Path b = Files.writeString(dir.resolve("b.txt"), "x".repeat(5000));
+        Files.setPosixFilePermissions(b, PosixFilePermissions.fromString("rw-r-----"));
+        final Launcher.Result quiet = pkram(mem, "save", "q", a.toString());
+        assertEquals(List.of("saved node q: 1 file, 5 bytes in 1 page"), quiet.outLines(), quiet::toString);
+        final Launcher.Result save = pkram(mem, "--verbose", "save", "v", a.toString(), b.toString());
+        assertEquals(0, save.status(), save::toString);
+        assertTrue(save.outLines().contains("  a.txt: 5 bytes, mode 0644"), save::toString);
+        assertTrue(save.outLines().contains("  b.txt: 5000 bytes, mode 0640"), save::toString);
+        final Path out = dir.resolve("out");
+        final Launcher.Result load = pkram(mem, "load", "v", "--into", out.toString(), "-v");
+        assertEquals(0, load.status(), load::toString);
+        assertTrue(load.outLines().contains("  " + out.resolve("b.txt") + ": 5000 bytes, mode 0640"), load::toString);
+        // An error: one line without --verbose, the line and a stack trace with it.
+        assertOneLineError(pkram(mem, "load", "nope", "--into", out.toString()), 1,
+            "pkram: load: ENOENT: no such node: name=nope");
+        final Launcher.Result traced = pkram(mem, "--verbose", "load", "nope", "--into", out.toString());
+        assertEquals(1, traced.status(), traced::toString);
+        assertEquals("pkram: load: ENOENT: no such node: name=nope", traced.errLines().getFirst(), traced::toString);
+        assertTrue(traced.errLines().size() > 2, traced::toString);
+        assertTrue(traced.err().contains("NoSuchNodeException") && traced.err().contains("\tat org.pkram."),
+            traced::toString);
+    }
+
+    /**
+     * @return bytes the file system allocated for the file ({@code stat}'s blocks times block size).
+     */
+    private static long allocatedBytes(final Path file) throws IOException, InterruptedException
+    {
+        final Process stat = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true)
+            .start();
+        final String out = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, stat.waitFor(), out);
+        final String[] fields = out.split(" ");
+        return Long.parseLong(fields[0]) * Long.parseLong(fields[1]);
     }
 
     @Test

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Threads: four threads save, load (whole and in part), move and discard different nodes of one
- * instance at once for a while; then an orderly restart, and the full check of {@link ImageCheck}:
+ * instance at once for a while, truncate while the others have saves and loads open, and reboot in
+ * between; then an orderly restart, and the full check of {@link ImageCheck}:
  * fsck clean, every node that must be there is, whole, and every page is free or referenced.
  */
 @Tag("crash")
@@ -40,7 +41,9 @@ class ConcurrentRestartTest
             "file", file.toString(),
             "seed", Long.toString(seed),
             "threads", Integer.toString(THREADS),
-            "millis", Long.toString(MILLIS));
+            "millis", Long.toString(MILLIS),
+            "reboot", "0.03",
+            "truncate", "0.03");
         final long ops = new CrashWorkload(args, line ->
         {
             synchronized (model)
@@ -52,6 +55,8 @@ class ConcurrentRestartTest
             // Thrown from run() once every thread stopped.
         });
         assertEquals(List.of(), model.violations(), "seed " + seed);
+        assertTrue(model.reboots() > 0 && model.truncates() > 0, "reboots " + model.reboots() + ", truncates " +
+            model.truncates() + " in " + ops + " operations, seed " + seed);
         assertTrue(model.may().isEmpty(), "every operation finished before the close: " + model.may());
         final Path scratch = Files.createDirectories(dir.resolve("scratch"));
         final ImageCheck.Outcome outcome = ImageCheck.check(file, model.must(), Map.of(), false, scratch,

@@ -16,6 +16,10 @@ import java.util.concurrent.TimeUnit;
  * A {@link CrashWorkload} in a real JVM whose stdout is streamed line by line as it is written, and
  * that the parent can kill with SIGKILL ({@link ProcessHandle#destroyForcibly()}) at any moment.
  * <p>
+ * Each line the child writes is {@code "<sequence> <event>"}; the lines handed out here are the events, the
+ * sequence numbers are checked (1, 2, 3...) and the last one read is kept ({@link #lastRead()}), so a kill can
+ * be recorded with the last event the parent had seen before it.
+ * <p>
  * Only whole lines count: bytes after the last newline (there should be none, each line is one
  * {@code write}) are kept apart in {@link #partialLine()}.
  */
@@ -33,6 +37,11 @@ final class CrashChild implements AutoCloseable
     private final Thread outReader;
     private final Thread errReader;
     private volatile String partial = "";
+    /** The last line read from the child so far, with its sequence number ("#12 SAVED n3 7"). */
+    private volatile String lastRead = "none";
+    /** Lines whose sequence number was not the next one. */
+    private final List<String> sequenceErrors = new ArrayList<>();
+    private long expectedSequence = 1;
     private boolean eof;
 
     private CrashChild(final Process process)
@@ -77,7 +86,7 @@ final class CrashChild implements AutoCloseable
                 {
                     if (buffer[i] == '\n')
                     {
-                        queue.add(line.toString(StandardCharsets.UTF_8));
+                        queue.add(event(line.toString(StandardCharsets.UTF_8)));
                         line.reset();
                     }
                     else
@@ -95,6 +104,52 @@ final class CrashChild implements AutoCloseable
         {
             partial = line.toString(StandardCharsets.UTF_8);
             queue.add(EOF);
+        }
+    }
+
+    /**
+     * @return the event of a line {@code "<sequence> <event>"}, checking the sequence runs 1, 2, 3...
+     */
+    private String event(final String line)
+    {
+        final int space = line.indexOf(' ');
+        long sequence = -1;
+        try
+        {
+            sequence = space < 0 ? -1 : Long.parseLong(line.substring(0, space));
+        }
+        catch (final NumberFormatException ignored)
+        {
+            // Reported below.
+        }
+        if (sequence != expectedSequence)
+        {
+            synchronized (sequenceErrors)
+            {
+                sequenceErrors.add("line " + expectedSequence + " out of sequence: " + line);
+            }
+        }
+        expectedSequence++;
+        lastRead = "#" + sequence + " " + line.substring(space + 1);
+        return line.substring(space + 1);
+    }
+
+    /**
+     * @return the last line read from the child up to now, with its sequence number, or "none".
+     */
+    String lastRead()
+    {
+        return lastRead;
+    }
+
+    /**
+     * @return lines that did not carry the next sequence number (none, normally); call once the child ended.
+     */
+    List<String> sequenceErrors()
+    {
+        synchronized (sequenceErrors)
+        {
+            return List.copyOf(sequenceErrors);
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 import static org.pkram.testing.SplitMix64.mix;
@@ -27,7 +28,8 @@ import static org.pkram.testing.SplitMix64.mix;
 /**
  * Checksummed node content for the crash tests. Everything a node holds is derived from one seed: one
  * to three data objects (folios of orders 0..3 with index gaps, and/or a byte stream of up to three
- * pages), then a header object (saved last, so loaded first) recording the node's name, version and
+ * pages), in one node in eight an object of 511..1020 folios (more than a link holds, so the save rolls
+ * over to a new link), then a header object (saved last, so loaded first) recording the node's name, version and
  * seed under a CRC. A loader reads the header, regenerates the layout from the seed and checks every
  * folio (order, index, each word) and every byte, so any process can verify a node it did not save.
  */
@@ -37,6 +39,8 @@ final class CrashContent
     private static final int MAX_OBJS = 3;
     private static final int MAX_FOLIOS = 6;
     private static final int MAX_ORDER = 3;
+    /** One node in this many gets an object of more folios than a link holds, so its save rolls links over. */
+    private static final int ROLLOVER_ONE_IN = 8;
 
     /** One data object of a node: what it holds, in save order. */
     record ObjSpec(int[] orders, long[] indexes, int byteLength, long bytesSeed)
@@ -83,6 +87,12 @@ final class CrashContent
         int bytePages()
         {
             return (byteLength + Pfn.PAGE_SIZE - 1) / Pfn.PAGE_SIZE;
+        }
+
+        /** More folios than one link holds: the save starts a new link when the first is full. */
+        boolean rollsOver()
+        {
+            return orders.length > LinkDescriptor.ENTRIES_MAX;
         }
     }
 
@@ -146,7 +156,37 @@ final class CrashContent
             final int byteLength = kind == 1 ? 0 : 1 + random.nextInt(3 * Pfn.PAGE_SIZE);
             specs.add(new ObjSpec(orders, indexes, byteLength, random.nextLong()));
         }
+        if (random.nextInt(ROLLOVER_ONE_IN) == 0)
+        {
+            // 511..1020 order-0 folios, one index gap somewhere: links roll over at 510 entries and at the gap.
+            final int folios = LinkDescriptor.ENTRIES_MAX + 1 + random.nextInt(LinkDescriptor.ENTRIES_MAX);
+            final int gapAt = random.nextInt(folios);
+            final int[] orders = new int[folios];
+            final long[] indexes = new long[folios];
+            long index = random.nextInt(16);
+            for (int i = 0; i < folios; i++)
+            {
+                index += i == gapAt ? 1 + random.nextInt(5) : 0;
+                indexes[i] = index++;
+            }
+            specs.add(new ObjSpec(orders, indexes, 0, random.nextLong()));
+        }
         return specs;
+    }
+
+    /**
+     * @return true when a node of this seed has an object whose folio stream rolls over to a second link.
+     */
+    static boolean rollsOver(final long seed)
+    {
+        for (final ObjSpec obj : spec(seed))
+        {
+            if (obj.rollsOver())
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -217,6 +257,26 @@ final class CrashContent
         final int discardAt,
         final SplittableRandom random)
     {
+        return save(pk, name, version, seed, reuse, discardAt, random, Runnable::run);
+    }
+
+    /**
+     * Save a node as {@link #save(Pkram, String, long, long, Folio[][], int, SplittableRandom)}, with its
+     * {@code finish()} run through {@code commit} (a workload runs it under a lock, with what it reports).
+     *
+     * @param commit called once with the action that commits the node; it must run it.
+     * @return true when the node was committed.
+     */
+    static boolean save(
+        final Pkram pk,
+        final String name,
+        final long version,
+        final long seed,
+        final Folio[][] reuse,
+        final int discardAt,
+        final SplittableRandom random,
+        final Consumer<Runnable> commit)
+    {
         final List<ObjSpec> specs = spec(seed);
         int step = 0;
         final NodeSave save = pk.prepareSave(name);
@@ -275,7 +335,7 @@ final class CrashContent
                 final byte[] bytes = header(name, version, seed);
                 header.write(bytes, 0, bytes.length);
             }
-            save.finish();
+            commit.accept(save::finish);
             return true;
         }
         finally
@@ -323,9 +383,18 @@ final class CrashContent
      */
     static Loaded load(final Pkram pk, final String name, final FolioUse use, final int stopAfter)
     {
+        return load(pk, pk.prepareLoad(name), name, use, stopAfter);
+    }
+
+    /**
+     * As {@link #load(Pkram, String, FolioUse, int)}, for a load the caller opened (and this call finishes).
+     */
+    static Loaded load(final Pkram pk, final NodeLoad opened, final String name, final FolioUse use,
+        final int stopAfter)
+    {
         final List<Folio> toFree = new ArrayList<>();
         final Loaded loaded;
-        try (NodeLoad load = pk.prepareLoad(name))
+        try (NodeLoad load = opened)
         {
             loaded = verify(pk, load, name, use, stopAfter, toFree);
         }

@@ -52,18 +52,63 @@ class CrashHarnessTest
     void shouldLoseNoCommittedNodeWhenKilledAtRandomMoments() throws Exception
     {
         final CrashStats stats = new CrashStats("random kills, seed " + SEED);
-        runLanes(stats, KILLS, 1);
+        runLanes(stats, KILLS, 1, List.of());
         report(stats);
         assertEquals(KILLS, stats.killPoints());
+        if (KILLS >= 20)
+        {
+            assertTrue(stats.rolloverNodes() > 0, "no node with a link rollover was checked after a crash");
+        }
     }
 
     @Test
     void shouldLoseNoCommittedNodeWhenKilledWhileFourThreadsWork() throws Exception
     {
         final CrashStats stats = new CrashStats("random kills, 4 threads, seed " + SEED);
-        runLanes(stats, THREADED_KILLS, 4);
+        // Truncates run while other threads have saves and loads open; reboots wait for them to end.
+        runLanes(stats, THREADED_KILLS, 4, List.of("reboot=0.03", "truncate=0.02"));
         report(stats);
         assertEquals(THREADED_KILLS, stats.killPoints());
+    }
+
+    @Test
+    void shouldRecordEachKillWithTheLastEventBeforeIt() throws Exception
+    {
+        final CrashStats stats = new CrashStats("kill records, seed " + SEED);
+        final CrashLane lane = new CrashLane(dir, 0, SEED, stats);
+        for (int k = 0; k < 3; k++)
+        {
+            lane.killAtRandom(1, MAX_DELAY_MILLIS);
+        }
+        lane.close();
+        report(stats);
+        final List<CrashLane.Kill> kills = lane.kills();
+        assertEquals(3, kills.size());
+        for (final CrashLane.Kill kill : kills)
+        {
+            assertTrue(kill.args().stream().anyMatch(arg -> arg.startsWith("seed=")), kill.toString());
+            assertTrue(kill.sentMillis() >= kill.delayMillis(), kill.toString());
+            // BOOTING is #1: whatever the parent saw before the kill carries its place in the sequence.
+            assertTrue(kill.lastRead().matches("#[1-9][0-9]* [A-Z]+.*"), kill.toString());
+            assertTrue(kill.lastWritten().matches("#[1-9][0-9]* [A-Z]+.*"), kill.toString());
+            final long read = Long.parseLong(kill.lastRead().substring(1, kill.lastRead().indexOf(' ')));
+            final long written = Long.parseLong(kill.lastWritten().substring(1, kill.lastWritten().indexOf(' ')));
+            assertTrue(read <= written, kill.toString());
+        }
+    }
+
+    @Test
+    void shouldCountANamedPointNeverReachedAsAFailure() throws Exception
+    {
+        final CrashStats stats = new CrashStats("unreachable point, seed " + SEED);
+        final CrashLane lane = new CrashLane(dir, 0, SEED, stats);
+        // Only a truncate unlinks through this point, and the child never truncates.
+        lane.haltAt(FaultPoints.TRUNCATE_UNLINKED, 0, List.of("truncate=0", "millis=1000"));
+        lane.close();
+        assertEquals(1, stats.failures().size(), stats.failures().toString());
+        assertTrue(stats.failures().getFirst().contains("named point truncate.unlinked (skip 0) never reached"),
+            stats.failures().getFirst());
+        assertTrue(stats.failures().getFirst().contains("lane seed " + SEED), stats.failures().getFirst());
     }
 
     @Test
@@ -165,7 +210,8 @@ class CrashHarnessTest
         }
     }
 
-    private void runLanes(final CrashStats stats, final int kills, final int threads) throws Exception
+    private void runLanes(final CrashStats stats, final int kills, final int threads, final List<String> extraArgs)
+        throws Exception
     {
         final SplittableRandom seeds = new SplittableRandom(SEED + threads);
         final List<Thread> workers = new ArrayList<>();
@@ -181,7 +227,7 @@ class CrashHarnessTest
                 {
                     for (int k = 0; k < share && !stats.tooManyFailures(); k++)
                     {
-                        lane.killAtRandom(threads, MAX_DELAY_MILLIS);
+                        lane.killAtRandom(threads, MAX_DELAY_MILLIS, extraArgs);
                     }
                     lane.close();
                 }

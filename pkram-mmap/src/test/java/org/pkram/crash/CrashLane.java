@@ -21,10 +21,36 @@ import java.util.SplittableRandom;
  */
 final class CrashLane
 {
-    /** Memory file size: 8192 pages, room for all 50 nodes many times over. */
-    static final long FILE_SIZE = 32L << 20;
+    /** Memory file size: 16384 pages, room for all 50 nodes (some of a thousand folios) many times over. */
+    static final long FILE_SIZE = 64L << 20;
+    /** A child armed with a named point works this long at most; ending without reaching it is a failure. */
+    static final long HALT_MILLIS = 60_000;
     private static final long BOOT_TIMEOUT_MILLIS = 60_000;
     private static final long RUN_TIMEOUT_MILLIS = 120_000;
+
+    /**
+     * One kill, as recorded for replay: the arguments the child ran with (its seed among them), how long after
+     * the line awaited the SIGKILL was sent, the last event the parent had read then, and the last the child wrote.
+     *
+     * @param run        the lane's run number.
+     * @param args       the child's workload arguments.
+     * @param after      the line the delay was counted from ({@code BOOTING} or {@code BOOTED}).
+     * @param delayMillis the delay chosen.
+     * @param sentMillis  ms from that line to the SIGKILL, as measured.
+     * @param lastRead   the last event read before the SIGKILL ({@code #seq event}).
+     * @param lastWritten the last event the child wrote ({@code #seq event}).
+     */
+    record Kill(int run, List<String> args, String after, int delayMillis, long sentMillis, String lastRead,
+        String lastWritten)
+    {
+        @Override
+        public String toString()
+        {
+            return "run " + run + " " + String.join(" ", args) + ": SIGKILL " + sentMillis + " ms after " + after +
+                " (delay " + delayMillis + " ms), last event read before it " + lastRead + ", last event written " +
+                lastWritten;
+        }
+    }
 
     private final Path dir;
     private final Path scratch;
@@ -32,14 +58,18 @@ final class CrashLane
     private final CrashStats stats;
     private final SplittableRandom random;
     private final CrashModel model = new CrashModel();
+    private final List<Kill> kills = new ArrayList<>();
+    private final long seed;
     private Path file;
     private int run;
+    private String lastRunArgs = "";
 
     CrashLane(final Path dir, final int id, final long seed, final CrashStats stats)
     {
         this.dir = dir;
         this.id = id;
         this.stats = stats;
+        this.seed = seed;
         this.random = new SplittableRandom(seed);
         try
         {
@@ -84,17 +114,38 @@ final class CrashLane
      */
     void killAtRandom(final int threads, final int maxDelay) throws Exception
     {
+        killAtRandom(threads, maxDelay, List.of());
+    }
+
+    /**
+     * Run the workload until a random moment, SIGKILL it, check.
+     *
+     * @param threads   worker threads in the child.
+     * @param maxDelay  the kill comes up to this many ms after the child's first boot returned.
+     * @param extraArgs more workload arguments.
+     */
+    void killAtRandom(final int threads, final int maxDelay, final List<String> extraArgs) throws Exception
+    {
         // One kill in ten lands in or right after boot.
         final boolean early = random.nextInt(10) == 0;
-        try (CrashChild child = CrashChild.start(List.of(), args(0, threads, List.of())))
+        final List<String> args = args(0, threads, extraArgs);
+        try (CrashChild child = CrashChild.start(List.of(), args))
         {
-            final String seen = child.awaitLine(early ? "BOOTING" : "BOOTED", BOOT_TIMEOUT_MILLIS);
+            final String after = early ? "BOOTING" : "BOOTED";
+            final String seen = child.awaitLine(after, BOOT_TIMEOUT_MILLIS);
+            final long seenAt = System.nanoTime();
+            final int delay = early ? random.nextInt(20) : random.nextInt(maxDelay);
             if (seen != null)
             {
-                Thread.sleep(early ? random.nextInt(20) : random.nextInt(maxDelay));
+                Thread.sleep(delay);
             }
+            final String lastRead = child.lastRead();
+            final long sentMillis = (System.nanoTime() - seenAt) / 1_000_000L;
             final int exit = child.kill();
             final boolean killed = seen != null && exit == CrashChild.KILLED_EXIT_CODE;
+            child.lines();
+            kills.add(new Kill(run, args, seen == null ? "start (" + after + " never came)" : after, delay,
+                sentMillis, lastRead, child.lastRead()));
             finish(child, killed ? null : "the child was to be killed, but exited " + exit);
             if (killed)
             {
@@ -104,8 +155,17 @@ final class CrashLane
     }
 
     /**
-     * Run the workload with a named fault point armed, let it halt there (or finish its operations
-     * without reaching it), check.
+     * @return every kill of this lane so far, oldest first.
+     */
+    List<Kill> kills()
+    {
+        return List.copyOf(kills);
+    }
+
+    /**
+     * Run the workload with a named fault point armed until it halts there, check. A child that works
+     * {@link #HALT_MILLIS} (or a {@code millis} given in {@code extraArgs}) without reaching the point ends
+     * normally, and that is a failure: the point was never tested.
      *
      * @param point     a {@link FaultPoints} name.
      * @param skip      passes before the halt.
@@ -114,13 +174,12 @@ final class CrashLane
     void haltAt(final String point, final int skip, final List<String> extraArgs) throws Exception
     {
         final List<String> props = List.of("-Dpkram.fault=" + point, "-Dpkram.fault.skip=" + skip);
-        final List<String> more = new ArrayList<>(List.of("reboot=0.04", "truncate=0.02"));
+        final List<String> more = new ArrayList<>(List.of("reboot=0.04", "truncate=0.02", "millis=" + HALT_MILLIS));
         more.addAll(extraArgs);
-        try (CrashChild child = CrashChild.start(props, args(400, 1, more)))
+        try (CrashChild child = CrashChild.start(props, args(0, 1, more)))
         {
             final int exit = child.awaitExit(RUN_TIMEOUT_MILLIS);
             final boolean halted = exit == FaultPoints.HALT_EXIT_CODE;
-            finish(child, halted || exit == 0 ? null : "the child exited " + exit);
             if (halted)
             {
                 stats.namedHalt(point);
@@ -129,6 +188,9 @@ final class CrashLane
             {
                 stats.namedMiss(point);
             }
+            finish(child, halted ? null : exit == 0 ?
+                "named point " + point + " (skip " + skip + ") never reached: the child ended normally" :
+                "the child exited " + exit);
         }
     }
 
@@ -164,6 +226,7 @@ final class CrashLane
             "ops=" + ops,
             "threads=" + threads));
         args.addAll(extra);
+        lastRunArgs = String.join(" ", args);
         return args;
     }
 
@@ -172,12 +235,17 @@ final class CrashLane
         final List<String> lines = child.lines();
         final int eventsBefore = model.events();
         final int bootsBefore = model.boots();
+        final int rebootsBefore = model.reboots();
+        final int truncatesBefore = model.truncates();
         for (final String line : lines)
         {
             model.apply(line);
         }
         stats.childRun(model.events() - eventsBefore, model.boots() - bootsBefore);
+        stats.rebootsAndTruncates(model.reboots() - rebootsBefore, model.truncates() - truncatesBefore);
+        stats.diedDuringRollover(model.savingRollover());
         final List<String> findings = new ArrayList<>(model.violations());
+        findings.addAll(child.sequenceErrors());
         if (childProblem != null)
         {
             findings.add(childProblem + "; stderr: " + child.stderr().strip());
@@ -201,6 +269,13 @@ final class CrashLane
             stats.freshWindow();
             Files.deleteIfExists(PfnFile.of(file));
         }
+        int rollovers = 0;
+        for (final String name : outcome.present)
+        {
+            final CrashModel.Expected expected = model.must().getOrDefault(name, model.may().get(name));
+            rollovers += expected != null && CrashContent.rollsOver(expected.seed()) ? 1 : 0;
+        }
+        stats.rolloverNodes(rollovers);
         model.resolve(outcome.present);
         stats.nodes(outcome.present.size());
     }
@@ -217,10 +292,16 @@ final class CrashLane
         }
         Files.write(keep.resolve("stdout.txt"), lines);
         Files.writeString(keep.resolve("stderr.txt"), stderr);
+        Files.write(keep.resolve("kills.txt"), kills.stream().map(Kill::toString).toList());
         final List<String> first = findings.subList(0, Math.min(5, findings.size()));
+        final Kill kill = kills.isEmpty() || kills.getLast().run() != run ? null : kills.getLast();
+        final String replay = "lane seed " + seed + ", " + (kill != null ? "kill: " + kill :
+            "run " + run + " " + lastRunArgs + " (no kill), last event " + (lines.isEmpty() ? "none" :
+            "#" + lines.size() + " " + lines.getLast()));
         final String report = "lane " + id + " run " + run + ": " + String.join("; ", first) +
             (findings.size() > first.size() ? " (and " + (findings.size() - first.size()) + " more)" : "") + " " + outcome +
-            " must=" + model.must().keySet() + " may=" + model.may().keySet() + " (evidence in " + keep + ")";
+            " must=" + model.must().keySet() + " may=" + model.may().keySet() + "; " + replay +
+            " (evidence in " + keep + ")";
         Files.writeString(keep.resolve("report.txt"), report);
         stats.failure(report);
     }

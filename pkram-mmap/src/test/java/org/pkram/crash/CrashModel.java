@@ -34,6 +34,8 @@ final class CrashModel
     private boolean inFreshBoot;
     private int boots;
     private int events;
+    private int reboots;
+    private int truncates;
 
     /**
      * Apply one line the child printed, in order.
@@ -104,6 +106,7 @@ final class CrashModel
             }
             case "TRUNCATING" ->
             {
+                truncates++;
                 truncating.putAll(committed);
                 committed.clear();
             }
@@ -115,7 +118,8 @@ final class CrashModel
                 }
                 truncating.clear();
             }
-            case "DISCARDING", "DISCARDED", "REBOOTING", "CLOSED" ->
+            case "REBOOTING" -> reboots++;
+            case "DISCARDING", "DISCARDED", "CLOSED" ->
             {
                 // Nothing changes: a discarded save must never be visible.
             }
@@ -189,6 +193,38 @@ final class CrashModel
     List<String> violations()
     {
         return violations;
+    }
+
+    /**
+     * @return true when a save in progress (the child died inside it) is of a node whose folios roll over
+     *         to a second link.
+     */
+    boolean savingRollover()
+    {
+        for (final Expected e : saving.values())
+        {
+            if (CrashContent.rollsOver(e.seed()))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @return REBOOTING lines seen so far.
+     */
+    int reboots()
+    {
+        return reboots;
+    }
+
+    /**
+     * @return TRUNCATING lines seen so far.
+     */
+    int truncates()
+    {
+        return truncates;
     }
 
     /**

@@ -27,6 +27,10 @@ final class CrashStats
     private final LongAdder events = new LongAdder();
     private final LongAdder freshWindows = new LongAdder();
     private final LongAdder nodesAfterCrash = new LongAdder();
+    private final LongAdder rolloverNodes = new LongAdder();
+    private final LongAdder diedDuringRollover = new LongAdder();
+    private final LongAdder reboots = new LongAdder();
+    private final LongAdder truncates = new LongAdder();
     private final Map<String, Integer> hits = new TreeMap<>();
     private final Map<String, Integer> misses = new TreeMap<>();
     private final List<String> failures = new ArrayList<>();
@@ -56,6 +60,52 @@ final class CrashStats
     {
         events.add(lines);
         workloadBoots.add(boots);
+    }
+
+    /**
+     * @param rebootCount   REBOOTING events of a child run.
+     * @param truncateCount TRUNCATING events of a child run.
+     */
+    void rebootsAndTruncates(final int rebootCount, final int truncateCount)
+    {
+        reboots.add(rebootCount);
+        truncates.add(truncateCount);
+    }
+
+    /**
+     * @param died true when the child died inside a save of a node whose folios roll over to a second link.
+     */
+    void diedDuringRollover(final boolean died)
+    {
+        diedDuringRollover.add(died ? 1 : 0);
+    }
+
+    /**
+     * @param count nodes with a link rollover found whole after a crash.
+     */
+    void rolloverNodes(final int count)
+    {
+        rolloverNodes.add(count);
+    }
+
+    long rolloverNodes()
+    {
+        return rolloverNodes.sum();
+    }
+
+    long diedDuringRollover()
+    {
+        return diedDuringRollover.sum();
+    }
+
+    long reboots()
+    {
+        return reboots.sum();
+    }
+
+    long truncates()
+    {
+        return truncates.sum();
     }
 
     void checked(final ImageCheck.Outcome outcome)
@@ -126,6 +176,9 @@ final class CrashStats
             .append(verified.sum()).append(" nodes verified after a crash, ")
             .append(events.sum()).append(" workload events, ")
             .append(freshWindows.sum()).append(" crashes inside a fresh boot (failed closed), ")
+            .append(rolloverNodes.sum()).append(" nodes with a link rollover verified, ")
+            .append(diedDuringRollover.sum()).append(" deaths inside such a save, ")
+            .append(reboots.sum()).append(" reboots, ").append(truncates.sum()).append(" truncates, ")
             .append(seconds).append(" s [").append(name).append(']');
         if (!hits.isEmpty() || !misses.isEmpty())
         {

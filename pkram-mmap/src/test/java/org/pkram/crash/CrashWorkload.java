@@ -2,6 +2,7 @@ package org.pkram.crash;
 
 import org.pkram.Folio;
 import org.pkram.Mode;
+import org.pkram.NodeLoad;
 import org.pkram.Pkram;
 import org.pkram.PkramOptions;
 import org.pkram.boot.PfnFile;
@@ -20,6 +21,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 /**
@@ -27,7 +29,8 @@ import java.util.function.Consumer;
  * none), then runs a seeded random workload over nodes {@code n0..n49} (save, load whole or in part,
  * move a node's folios into a new node, discard a save half way, truncate, orderly reboot) and reports
  * each step on stdout as it happens, one line written with one {@code write}, so a kill never leaves
- * half a line:
+ * half a line. Each line starts with its sequence number (1, 2, ...), so the parent can tell which event
+ * was the last before a kill:
  * <pre>
  * BOOTING fresh|&lt;pfn&gt;      before boot
  * BOOTED  n3,n7|-           after boot returned: the committed nodes
@@ -45,11 +48,12 @@ import java.util.function.Consumer;
  * </pre>
  * Arguments, as {@code key=value}: {@code file} the memory file; {@code seed}; {@code base} the first
  * version number (unique per run); {@code ops} operations before an orderly close and exit 0, or 0 to
- * run until killed; {@code millis} a time limit instead; {@code threads} (default 1: with more, each thread owns the names {@code n<i>} with
- * {@code i % threads == t}, and there is no truncate and no reboot); {@code mode} CRASH_SAFE or
+ * run until killed; {@code millis} a time limit instead; {@code threads} (default 1: with more, each thread owns
+ * the names {@code n<i>} with {@code i % threads == t}; a truncate runs while other threads have saves and loads
+ * open, a reboot waits for their operations to end, see {@code Worker}); {@code mode} CRASH_SAFE or
  * KERNEL_FAITHFUL; {@code fresh} true to boot fresh every time, ignoring the pfn file; {@code reboot}
  * and {@code truncate} the probability of each per operation; {@code nonEmpty} true to save a node
- * before any orderly reboot (and the final close) that would otherwise leave an empty image.
+ * before any orderly reboot (and the final close) that would otherwise leave an empty image (one thread only).
  */
 public final class CrashWorkload
 {
@@ -61,6 +65,8 @@ public final class CrashWorkload
     static final int ERROR_EXIT_CODE = 2;
 
     private static final FileOutputStream STDOUT = new FileOutputStream(FileDescriptor.out);
+    /** Sequence number of the last line written (guarded by STDOUT). */
+    private static long sequence;
 
     private final Path file;
     private final long ops;
@@ -75,9 +81,15 @@ public final class CrashWorkload
     private final AtomicLong versions;
     private final Consumer<String> out;
     private final LongAdder done = new LongAdder();
+    private final ReentrantReadWriteLock opGate = new ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock commitGate = new ReentrantReadWriteLock();
     private volatile Pkram pk;
     private volatile boolean stop;
-    private List<String> bootedNames = List.of();
+    private volatile List<String> bootedNames = List.of();
+    /** Reboots done (written under opGate's write lock). */
+    private volatile long boots;
+    /** Truncates done (written under commitGate's write lock). */
+    private volatile long truncates;
 
     /**
      * @param args {@code key=value} pairs, see the class comment.
@@ -92,8 +104,8 @@ public final class CrashWorkload
         threads = Integer.parseInt(args.getOrDefault("threads", "1"));
         mode = Mode.valueOf(args.getOrDefault("mode", Mode.CRASH_SAFE.name()));
         fresh = Boolean.parseBoolean(args.getOrDefault("fresh", "false"));
-        rebootRate = threads == 1 ? Double.parseDouble(args.getOrDefault("reboot", "0.02")) : 0;
-        truncateRate = threads == 1 ? Double.parseDouble(args.getOrDefault("truncate", "0.003")) : 0;
+        rebootRate = Double.parseDouble(args.getOrDefault("reboot", "0.02"));
+        truncateRate = Double.parseDouble(args.getOrDefault("truncate", "0.003"));
         nonEmpty = threads == 1 && Boolean.parseBoolean(args.getOrDefault("nonEmpty", "false"));
         seeds = new SplittableRandom(Long.parseLong(args.getOrDefault("seed", "1")));
         versions = new AtomicLong(Long.parseLong(args.getOrDefault("base", "0")));
@@ -173,13 +185,26 @@ public final class CrashWorkload
         out.accept("BOOTED " + (bootedNames.isEmpty() ? "-" : String.join(",", bootedNames)));
     }
 
-    /** One thread of the workload, over the names it owns. */
+    /**
+     * One thread of the workload, over the names it owns.
+     * <p>
+     * With several threads, two gates keep what each thread reports in the order the library did it, so the
+     * model stays exact: every operation holds {@code opGate}'s read lock, and a reboot takes its write lock
+     * (no handle is open then, as {@code close()} requires); a node's commit (its {@code finish()} and
+     * {@code SAVED}) and a load's start ({@code LOADING} and {@code prepareLoad}) hold {@code commitGate}'s read
+     * lock, and a truncate takes its write lock. So a truncate runs while other threads have saves and loads
+     * open, and frees exactly the nodes committed when it printed {@code TRUNCATING}.
+     */
     private final class Worker
     {
         private final SplittableRandom random;
         private final List<String> owned = new ArrayList<>();
+        /** My committed nodes, as of {@link #seenTruncates}. */
         private final List<String> present = new ArrayList<>();
+        /** My names neither committed nor being saved or loaded. */
         private final List<String> absent = new ArrayList<>();
+        private long seenBoots;
+        private long seenTruncates;
 
         Worker(final int id, final SplittableRandom random)
         {
@@ -189,6 +214,8 @@ public final class CrashWorkload
                 owned.add("n" + i);
             }
             resync();
+            seenBoots = boots;
+            seenTruncates = truncates;
         }
 
         /** After a boot: which of my names the image holds. */
@@ -202,6 +229,24 @@ public final class CrashWorkload
             }
         }
 
+        /** Catch up with reboots and truncates other threads did; call under one of the gates. */
+        private void sync()
+        {
+            if (seenBoots != boots)
+            {
+                resync();
+                seenBoots = boots;
+                seenTruncates = truncates;
+            }
+            else if (seenTruncates != truncates)
+            {
+                // Every node in present was committed before that truncate: it freed them all.
+                absent.addAll(present);
+                present.clear();
+                seenTruncates = truncates;
+            }
+        }
+
         void run()
         {
             final long myOps = ops == 0 ? Long.MAX_VALUE : Math.max(1, ops / threads);
@@ -210,44 +255,104 @@ public final class CrashWorkload
             {
                 done.increment();
                 final double x = random.nextDouble();
-                if (x < truncateRate)
+                if (x >= truncateRate && x < truncateRate + rebootRate)
                 {
-                    truncate();
+                    reboot();
+                    continue;
                 }
-                else if (x < truncateRate + rebootRate)
+                opGate.readLock().lock();
+                try
                 {
-                    keepOne();
-                    out.accept("REBOOTING");
-                    pk.close();
-                    boot();
-                    resync();
-                }
-                else
-                {
-                    final double y = random.nextDouble();
-                    if (present.isEmpty() || (y < 0.45 && !absent.isEmpty()))
+                    if (x < truncateRate)
                     {
-                        save(y < 0.10);
-                    }
-                    else if (y < 0.75)
-                    {
-                        load(-1);
-                    }
-                    else if (y < 0.85)
-                    {
-                        load(random.nextInt(8));
-                    }
-                    else if (!absent.isEmpty())
-                    {
-                        move();
+                        truncate();
                     }
                     else
                     {
-                        load(-1);
+                        step();
                     }
                 }
+                finally
+                {
+                    opGate.readLock().unlock();
+                }
             }
-            keepOne();
+            opGate.readLock().lock();
+            try
+            {
+                sync();
+                keepOne();
+            }
+            finally
+            {
+                opGate.readLock().unlock();
+            }
+        }
+
+        private void step()
+        {
+            final double y = random.nextDouble();
+            final String loading;
+            final NodeLoad opened;
+            commitGate.readLock().lock();
+            try
+            {
+                sync();
+                if (present.isEmpty() || (y < 0.45 && !absent.isEmpty()))
+                {
+                    loading = null;
+                    opened = null;
+                }
+                else
+                {
+                    loading = take(present, absent);
+                    out.accept("LOADING " + loading);
+                    opened = pk.prepareLoad(loading);
+                }
+            }
+            finally
+            {
+                commitGate.readLock().unlock();
+            }
+            if (opened == null)
+            {
+                save(y < 0.10);
+            }
+            else if (y < 0.75)
+            {
+                load(loading, opened, -1);
+            }
+            else if (y < 0.85)
+            {
+                load(loading, opened, random.nextInt(8));
+            }
+            else if (absent.size() > 1)
+            {
+                move(loading, opened);
+            }
+            else
+            {
+                load(loading, opened, -1);
+            }
+        }
+
+        private void reboot()
+        {
+            opGate.writeLock().lock();
+            try
+            {
+                sync();
+                keepOne();
+                out.accept("REBOOTING");
+                pk.close();
+                boot();
+                boots++;
+                sync();
+            }
+            finally
+            {
+                opGate.writeLock().unlock();
+            }
         }
 
         /** With {@code nonEmpty}: before an orderly reboot, make sure the image will hold a node. */
@@ -281,55 +386,74 @@ public final class CrashWorkload
                 out.accept("DISCARDED " + name);
                 return;
             }
-            final String name = take(absent, present);
-            final long version = versions.incrementAndGet();
-            out.accept("SAVING " + name + " " + version + " " + seed);
-            CrashContent.save(pk, name, version, seed, null, -1, random);
-            out.accept("SAVED " + name + " " + version);
+            final String name = absent.remove(random.nextInt(absent.size()));
+            saveAs(name, seed, null);
         }
 
-        private void load(final int stopAfter)
+        /** Save {@code name}, not in either list; it joins present at its commit. */
+        private void saveAs(final String name, final long seed, final Folio[][] reuse)
         {
-            final String name = take(present, absent);
-            out.accept("LOADING " + name);
+            final long version = versions.incrementAndGet();
+            out.accept("SAVING " + name + " " + version + " " + seed);
+            CrashContent.save(pk, name, version, seed, reuse, -1, random, finish ->
+            {
+                commitGate.readLock().lock();
+                try
+                {
+                    finish.run();
+                    out.accept("SAVED " + name + " " + version);
+                    sync();
+                    present.add(name);
+                }
+                finally
+                {
+                    commitGate.readLock().unlock();
+                }
+            });
+        }
+
+        private void load(final String name, final NodeLoad opened, final int stopAfter)
+        {
             final CrashContent.FolioUse use = random.nextBoolean() ?
                 CrashContent.FolioUse.FREE_AT_ONCE : CrashContent.FolioUse.FREE_AFTER_FINISH;
-            final CrashContent.Loaded loaded = CrashContent.load(pk, name, use, stopAfter);
+            final CrashContent.Loaded loaded = CrashContent.load(pk, opened, name, use, stopAfter);
             out.accept("LOADED " + name + " " + loaded.version());
         }
 
         /** Load a node keeping its folios, then save them by reference in a new node. */
-        private void move()
+        private void move(final String from, final NodeLoad opened)
         {
-            final String from = take(present, absent);
-            out.accept("LOADING " + from);
-            final CrashContent.Loaded loaded = CrashContent.load(pk, from, CrashContent.FolioUse.KEEP, -1);
+            final CrashContent.Loaded loaded = CrashContent.load(pk, opened, from, CrashContent.FolioUse.KEEP, -1);
             out.accept("LOADED " + from + " " + loaded.version());
             absent.remove(from);
-            final String to = take(absent, present);
+            final String to = absent.remove(random.nextInt(absent.size()));
             absent.add(from);
-            final long version = versions.incrementAndGet();
-            out.accept("SAVING " + to + " " + version + " " + loaded.seed());
-            final Folio[][] kept = loaded.kept();
-            CrashContent.save(pk, to, version, loaded.seed(), kept, -1, random);
-            out.accept("SAVED " + to + " " + version);
+            saveAs(to, loaded.seed(), loaded.kept());
         }
 
         private void truncate()
         {
-            out.accept("TRUNCATING");
-            final int freed = pk.truncate();
-            out.accept("TRUNCATED " + freed);
-            absent.addAll(present);
-            present.clear();
+            commitGate.writeLock().lock();
+            try
+            {
+                out.accept("TRUNCATING");
+                final int freed = pk.truncate();
+                out.accept("TRUNCATED " + freed);
+                truncates++;
+                sync();
+            }
+            finally
+            {
+                commitGate.writeLock().unlock();
+            }
         }
     }
 
     private static void line(final String text)
     {
-        final byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (STDOUT)
         {
+            final byte[] bytes = (++sequence + " " + text + "\n").getBytes(StandardCharsets.UTF_8);
             try
             {
                 STDOUT.write(bytes);

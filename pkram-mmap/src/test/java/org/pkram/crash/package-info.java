@@ -5,13 +5,18 @@
  * <h2>How it works</h2>
  * A child JVM ({@link org.pkram.crash.CrashWorkload}) boots a memory file from its pfn file and runs
  * a seeded random workload over nodes {@code n0..n49}: saves of checksummed content
- * ({@link org.pkram.crash.CrashContent}: folios of orders 0..3 with index gaps and byte streams, all
+ * ({@link org.pkram.crash.CrashContent}: folios of orders 0..3 with index gaps and byte streams, and in one
+ * node in eight an object of 511..1020 folios, more than a link holds, so kills land in link rollover; all
  * derived from a seed recorded in the node), loads (whole or in part, folios freed before or after the
  * load finishes), moves (a load's folios saved by reference in a new node), saves discarded half way,
- * truncates and orderly reboots. It reports each step on stdout as it happens ({@code SAVING},
+ * truncates and orderly reboots (with several threads too: a truncate runs while other threads have saves and
+ * loads open). It reports each step on stdout as it happens, each line numbered ({@code 7 SAVING ...},
  * {@code SAVED} after {@code finish()} returned, {@code LOADING}, {@code LOADED}, ...). The parent
- * ({@link org.pkram.crash.CrashLane}) ends it with SIGKILL at a random moment, or lets it halt itself
- * at a named publication point ({@code -Dpkram.fault=<point> -Dpkram.fault.skip=N}), and then:
+ * ({@link org.pkram.crash.CrashLane}) ends it with SIGKILL at a random moment, recording the delay and the last
+ * event it had read before the kill ({@link org.pkram.crash.CrashLane.Kill}; a failure report prints the seeds,
+ * the delay and that event), or lets it halt itself at a named publication point
+ * ({@code -Dpkram.fault=<point> -Dpkram.fault.skip=N}; a child that works a minute without reaching its point is
+ * a failure, not a miss), and then:
  * <ul>
  *   <li>builds from the lines ({@link org.pkram.crash.CrashModel}) which nodes must be present (saved
  *       and not loaded since), which may be (a save, load or truncate in progress: before or after its
@@ -35,7 +40,8 @@
  * the next boot must take as empty.
  * <p>
  * {@link org.pkram.crash.ConcurrentRestartTest} runs the same workload in-process with four threads
- * for five seconds, then restarts and checks the same way. {@link org.pkram.crash.KernelFaithfulCrashTest}
+ * for five seconds, truncates and reboots included, then restarts and checks the same way.
+ * {@link org.pkram.crash.KernelFaithfulCrashTest}
  * checks kernel-faithful mode, which is not crash-safe by design: after a kill the consumed image is
  * refused, the file is left byte-identical, and {@code dropInvalid} starts empty.
  * <p>
