@@ -32,7 +32,10 @@ final class RebootOnly extends Publisher
         }
         else
         {
-            // The image may be booted once; the chain is rewritten at reboot.
+            // The image may be booted once; the chain is rewritten at reboot. A version-0 page (the kernel's struct
+            // alone) becomes a page pkram wrote, so the refusal of a second boot names the consuming boot.
+            SuperBlockDescriptor.formatVersion(sb, SuperBlockDescriptor.FORMAT_VERSION);
+            SuperBlockDescriptor.fileSize(sb, mem.size());
             SuperBlockDescriptor.generation(sb, generation);
             SuperBlockDescriptor.stateRelease(sb, SuperBlockDescriptor.STATE_CONSUMED);
             // A reader that knows only the kernel struct must refuse it too.

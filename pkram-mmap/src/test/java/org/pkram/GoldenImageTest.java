@@ -1,7 +1,6 @@
 package org.pkram;
 
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -176,13 +175,10 @@ class GoldenImageTest
     /**
      * FORMAT.md §3: format_version is "0 only in a page pkram has never written", and a kernel-faithful boot
      * "stores CONSUMED and its new generation"; the refusal names the consuming boot. A kernel-faithful boot
-     * of a version-0 super block writes state 3 and generation 1 but leaves format_version (and file_size)
-     * 0: the page reads as a version-0 page with pkram fields set, and booting it again is refused as
-     * "bad magic", not as consumed. The library is outside this change; the test states what the format
-     * asks for.
+     * of a version-0 super block once wrote state 3 and generation 1 but left format_version (and file_size)
+     * 0, so booting it again was refused as "bad magic" rather than as consumed.
      */
     @Test
-    @Disabled("finding: RebootOnly.boot does not write format_version when it consumes a version-0 super block")
     void shouldRecordAVersionZeroSuperBlockConsumedByAKernelFaithfulBootAsFormatVersion1() throws Exception
     {
         final Path file = Images.format(dir, FILE_SIZE);

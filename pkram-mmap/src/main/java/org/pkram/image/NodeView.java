@@ -48,8 +48,8 @@ public final class NodeView
         final DirectBuffer page = mem.page(pfn);
         if (NodeDescriptor.nameLength(page) < 0)
         {
-            throw new CorruptImageException("node name has no NUL within " + NodeDescriptor.NAME_MAX + " bytes: pfn=0x" +
-                Long.toHexString(pfn));
+            throw new CorruptImageException("node name has no NUL within " + NodeDescriptor.NAME_MAX +
+                " bytes: pfn=0x" + Long.toHexString(pfn));
         }
         return NodeDescriptor.name(page);
     }
