@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.pkram.mem.JvmFlags;
@@ -37,15 +38,39 @@ public final class ChildJvm
      */
     public static Result run(final Class<?> main, final String... args) throws IOException, InterruptedException
     {
+        final List<String> jvmOptions = new ArrayList<>(JvmFlags.required());
+        jvmOptions.add("-Xmx512m");
+        return run(jvmOptions, null, main, args);
+    }
+
+    /**
+     * Run a child JVM with options of the caller's choosing, for tests of the flag check itself.
+     *
+     * @param jvmOptions the JVM options, in place of the required flags; the classpath is added.
+     * @param env        the environment variables to set; {@code JDK_JAVA_OPTIONS} and
+     *                   {@code JAVA_TOOL_OPTIONS} are not inherited.
+     * @param main       class whose main to run.
+     * @param args       its arguments.
+     * @return the finished child's result (killed and failed after 120 s).
+     */
+    public static Result run(final List<String> jvmOptions, final Map<String, String> env, final Class<?> main,
+        final String... args) throws IOException, InterruptedException
+    {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JvmFlags.required());
-        command.add("-Xmx512m");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(main.getName());
         command.addAll(List.of(args));
-        final Process process = new ProcessBuilder(command).start();
+        final ProcessBuilder builder = new ProcessBuilder(command);
+        if (env != null)
+        {
+            builder.environment().remove("JDK_JAVA_OPTIONS");
+            builder.environment().remove("JAVA_TOOL_OPTIONS");
+            builder.environment().putAll(env);
+        }
+        final Process process = builder.start();
         process.getOutputStream().close();
         final var out = process.getInputStream().readAllBytes();
         final var err = process.getErrorStream().readAllBytes();
