@@ -7,6 +7,8 @@ import org.pkram.error.PkramException;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -25,10 +27,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * it exits with the restart code.
  * <p>
  * The boot parameter goes in the environment as {@code PKRAM=<hex>}, and for a {@code java} CMD also as
- * {@code -Dpkram=<hex>} right after CMD; any {@code -Dpkram=} already in ARGS is dropped first, as the
- * kernel blog's {@code sed} that strips {@code pkram=} does for the next kernel's command line. SIGTERM and
- * SIGINT are passed on to the running CMD (a shutdown hook terminates it and waits), and no restart
- * follows them.
+ * {@code -Dpkram=<hex>} right after CMD; any {@code -Dpkram=} already among the JVM's options (before the
+ * main class, {@code -jar FILE} or {@code -m MODULE}) is dropped first, as the kernel blog's {@code sed} that
+ * strips {@code pkram=} does for the next kernel's command line. The application's own arguments, and those
+ * of any other CMD, are passed as given. SIGTERM and SIGINT are passed on to the running CMD (a shutdown hook
+ * terminates it and waits), and no restart follows them.
+ * <p>
+ * A SIGKILL of the wrapper runs no hook, so CMD is started through util-linux {@code setpriv --pdeathsig KILL}:
+ * the kernel then sends CMD SIGKILL when the wrapper dies ({@code prctl(PR_SET_PDEATHSIG)}, which must run in
+ * the child between fork and exec, where {@link ProcessBuilder} cannot reach). Without a {@code setpriv}
+ * that knows {@code --pdeathsig} (util-linux 2.33 or later), CMD is started directly, after one line on
+ * standard error saying that it would outlive a killed wrapper.
  */
 final class ExecCommand implements Command
 {
@@ -43,6 +52,22 @@ final class ExecCommand implements Command
 
     private static final String PROPERTY_PREFIX = "-D" + BootParams.PROPERTY + "=";
     private static final long STOP_GRACE_SECONDS = 30;
+
+    /**
+     * The {@code java} launcher's options that take their value as the next argument (JDK 25's
+     * {@code java.c}: class path, module and launcher options); every other option is one argument.
+     */
+    private static final Set<String> JAVA_OPTIONS_WITH_VALUE = Set.of(
+        "-cp", "-classpath", "--class-path", "-p", "--module-path", "--upgrade-module-path", "--add-modules",
+        "--enable-native-access", "--limit-modules", "--add-exports", "--add-opens", "--add-reads",
+        "--patch-module", "--describe-module", "-d", "--source");
+
+    /** The launcher options after which comes what the JVM runs, then the application's arguments. */
+    private static final Set<String> JAVA_MAIN_OPTIONS = Set.of("-jar", "-m", "--module");
+
+    /** The process runner that sets the parent-death signal between fork and exec. */
+    private static final String SETPRIV = "setpriv";
+    private static final long SETPRIV_PROBE_SECONDS = 10;
 
     @Override
     public String name()
@@ -70,8 +95,10 @@ final class ExecCommand implements Command
             the pfn its orderly reboot exported. Otherwise exit with CMD's status.
               --restart-code N  the exit status that means "restart me" (default 75, EX_TEMPFAIL)
             CMD gets PKRAM=<hex pfn> and PKRAM_MEM=<memory file> in its environment (no PKRAM when there is no
-            pfn yet), and, when CMD is a java executable, -Dpkram=<hex pfn> right after it. Any -Dpkram= in
-            ARGS is removed first. SIGTERM and SIGINT are passed on to CMD and end the loop.
+            pfn yet), and, when CMD is a java executable, -Dpkram=<hex pfn> right after it; an older -Dpkram=
+            among the JVM's options (before the main class, -jar or -m) is removed. The application's own
+            arguments are left alone. SIGTERM and SIGINT are passed on to CMD and end the loop. CMD runs under
+            setpriv --pdeathsig KILL (util-linux), so it dies with exec even when exec is killed with SIGKILL.
             """;
     }
 
@@ -98,7 +125,8 @@ final class ExecCommand implements Command
     /**
      * Run {@code command} until it exits with something other than {@code restartCode}.
      * <p>
-     * Errors: ENOENT CMD cannot be run; EINVAL the pfn file does not hold a hex number.
+     * Errors: ENOENT CMD cannot be run; EINVAL the pfn file does not hold a hex number; EACCES the pfn file
+     * is not one this user can trust.
      *
      * @param memoryFile  whose pfn file gives the boot parameter.
      * @param command     CMD and its ARGS.
@@ -111,6 +139,12 @@ final class ExecCommand implements Command
     static int supervise(final Path memoryFile, final List<String> command, final int restartCode,
         final Map<String, String> extraEnv, final PrintStream err) throws InterruptedException
     {
+        final List<String> runner = deathSignalRunner();
+        if (runner.isEmpty())
+        {
+            err.println("pkram: exec: " + SETPRIV + " --pdeathsig (util-linux 2.33+) is not available: " +
+                Path.of(command.get(0)).getFileName() + " would outlive this wrapper if it were killed with SIGKILL");
+        }
         final AtomicReference<Process> running = new AtomicReference<>();
         final AtomicBoolean stopping = new AtomicBoolean();
         final Thread forwarder = new Thread(() -> stop(running, stopping), "pkram-exec-signal-forwarder");
@@ -120,7 +154,9 @@ final class ExecCommand implements Command
             while (true)
             {
                 final OptionalLong pfn = PfnFile.read(PfnFile.of(memoryFile));
-                final ProcessBuilder builder = new ProcessBuilder(commandLine(command, pfn)).inheritIO();
+                final List<String> argv = new ArrayList<>(runner);
+                argv.addAll(commandLine(command, pfn));
+                final ProcessBuilder builder = new ProcessBuilder(argv).inheritIO();
                 final Map<String, String> env = builder.environment();
                 env.putAll(extraEnv);
                 env.put(MEM_ENV, memoryFile.toAbsolutePath().toString());
@@ -131,6 +167,11 @@ final class ExecCommand implements Command
                 else
                 {
                     env.remove(BootParams.ENV);
+                }
+                if (!runner.isEmpty())
+                {
+                    // The runner starts fine even when CMD cannot run: find out as ProcessBuilder would have.
+                    checkRunnable(command.get(0), env.get("PATH"));
                 }
                 env.put(START_ENV, Long.toString(ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now())));
                 final Process process;
@@ -215,20 +256,24 @@ final class ExecCommand implements Command
     /**
      * @param command CMD and ARGS.
      * @param pfn     the boot parameter, when there is one.
-     * @return CMD, then {@code -Dpkram=<hex>} for a java CMD, then ARGS without any {@code -Dpkram=}.
+     * @return CMD, then {@code -Dpkram=<hex>} for a java CMD, then ARGS without any {@code -Dpkram=} among the
+     *         JVM's options; the arguments of a CMD that is not java as given.
      */
     static List<String> commandLine(final List<String> command, final OptionalLong pfn)
     {
         final List<String> argv = new ArrayList<>(command.size() + 1);
         final String cmd = command.get(0);
         argv.add(cmd);
-        if (pfn.isPresent() && isJava(cmd))
+        final boolean java = isJava(cmd);
+        if (pfn.isPresent() && java)
         {
             argv.add(PROPERTY_PREFIX + Long.toHexString(pfn.getAsLong()));
         }
-        for (final String arg : command.subList(1, command.size()))
+        final int applicationArgs = java ? javaApplicationArgs(command) : 1;
+        for (int i = 1; i < command.size(); i++)
         {
-            if (!arg.startsWith(PROPERTY_PREFIX))
+            final String arg = command.get(i);
+            if (i >= applicationArgs || !arg.startsWith(PROPERTY_PREFIX))
             {
                 argv.add(arg);
             }
@@ -236,9 +281,125 @@ final class ExecCommand implements Command
         return argv;
     }
 
+    /**
+     * Where the JVM's options end in a java command line: after the main class (or source file), after
+     * {@code -jar FILE}, {@code -m MODULE[/CLASS]} or {@code --module=MODULE[/CLASS]}. An {@code @argfile} is
+     * taken as options; when it names the main class itself, everything after it is taken as options too.
+     *
+     * @param command {@code java} and its arguments.
+     * @return the index in {@code command} of the application's first argument; its size when there is none.
+     */
+    static int javaApplicationArgs(final List<String> command)
+    {
+        int i = 1;
+        while (i < command.size())
+        {
+            final String arg = command.get(i);
+            if (JAVA_MAIN_OPTIONS.contains(arg))
+            {
+                return Math.min(i + 2, command.size());
+            }
+            if (arg.startsWith("--module="))
+            {
+                return i + 1;
+            }
+            if (JAVA_OPTIONS_WITH_VALUE.contains(arg))
+            {
+                i += 2;
+            }
+            else if (arg.startsWith("-") || arg.startsWith("@"))
+            {
+                i++;
+            }
+            else
+            {
+                return i + 1;
+            }
+        }
+        return command.size();
+    }
+
     static boolean isJava(final String cmd)
     {
         final Path name = Path.of(cmd).getFileName();
         return name != null && name.toString().equals("java");
+    }
+
+    /**
+     * {@code setpriv --pdeathsig KILL --}, to put before CMD, when this machine has a {@code setpriv} that knows
+     * {@code --pdeathsig}; else nothing.
+     *
+     * @return the runner's argv prefix, or an empty list.
+     */
+    static List<String> deathSignalRunner()
+    {
+        final Path setpriv = findExecutable(SETPRIV, System.getenv("PATH"));
+        if (setpriv == null || !knowsPdeathsig(setpriv))
+        {
+            return List.of();
+        }
+        return List.of(setpriv.toString(), "--pdeathsig", "KILL", "--");
+    }
+
+    private static boolean knowsPdeathsig(final Path setpriv)
+    {
+        try
+        {
+            final Process probe = new ProcessBuilder(setpriv.toString(), "--help").redirectErrorStream(true).start();
+            probe.getOutputStream().close();
+            final String help = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!probe.waitFor(SETPRIV_PROBE_SECONDS, TimeUnit.SECONDS))
+            {
+                probe.destroyForcibly();
+                return false;
+            }
+            return probe.exitValue() == 0 && help.contains("--pdeathsig");
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Fail as {@link ProcessBuilder#start()} would when CMD cannot be run: looked up like {@code execvp}, in
+     * {@code PATH} unless it names a path.
+     */
+    private static void checkRunnable(final String cmd, final String path)
+    {
+        final Path found = cmd.contains("/") ? executableOrNull(Path.of(cmd)) : findExecutable(cmd, path);
+        if (found == null)
+        {
+            throw new PkramException(Errno.ENOENT, "cannot run command: cmd=" + cmd + ", cause=" +
+                (cmd.contains("/") ? "no executable file there" : "not found in PATH"));
+        }
+    }
+
+    /**
+     * @return the first executable regular file named {@code name} in the directories of {@code path} (the
+     *         {@code execvp} default, {@code /bin:/usr/bin}, when it is null; an empty entry is the current
+     *         directory), or null.
+     */
+    private static Path findExecutable(final String name, final String path)
+    {
+        for (final String dir : (path == null ? "/bin:/usr/bin" : path).split(":", -1))
+        {
+            final Path found = executableOrNull(Path.of(dir.isEmpty() ? "." : dir).resolve(name));
+            if (found != null)
+            {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    private static Path executableOrNull(final Path candidate)
+    {
+        return Files.isRegularFile(candidate) && Files.isExecutable(candidate) ? candidate : null;
     }
 }

@@ -19,8 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -211,7 +211,8 @@ final class LoadCommand implements Command
         final Path target = dir.resolve(attributes.name);
         final Path tmp = dir.resolve("." + attributes.name + ".pkram-" + ProcessHandle.current().pid());
         boolean done = false;
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        // Mode 0600 while the content goes in; the saved bits are given once it is complete.
+        try (FileChannel channel = PrivateFile.createNew(tmp);
              Progress progress = Progress.start(context.err(), "loading " + attributes.name, attributes.length))
         {
             long written = 0;
@@ -242,8 +243,10 @@ final class LoadCommand implements Command
                 Files.deleteIfExists(tmp);
             }
         }
-        Files.setPosixFilePermissions(tmp, permissions(attributes.mode));
-        Files.setLastModifiedTime(tmp, FileTime.fromMillis(attributes.mtimeMillis));
+        final PosixFileAttributeView view =
+            Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        view.setPermissions(permissions(attributes.mode));
+        view.setTimes(FileTime.fromMillis(attributes.mtimeMillis), null, null);
         if (force)
         {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

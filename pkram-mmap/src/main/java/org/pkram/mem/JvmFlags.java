@@ -18,6 +18,14 @@ import java.util.List;
 public final class JvmFlags
 {
     private static final String RESOURCE = "/org/pkram/jvm-flags.txt";
+    private static final String ADD_EXPORTS = "--add-exports=";
+    private static final String ADD_OPENS = "--add-opens=";
+    private static final String ENABLE_NATIVE_ACCESS = "--enable-native-access=";
+    private static final String UNSAFE_MEMORY_ACCESS = "--sun-misc-unsafe-memory-access=";
+    private static final String UNSAFE_MEMORY_ACCESS_PROPERTY = "sun.misc.unsafe.memory.access";
+
+    /** The last JDK whose default for {@code --sun-misc-unsafe-memory-access} is known to be {@code warn}. */
+    private static final int LAST_FEATURE_WARNING_BY_DEFAULT = 25;
     private static volatile boolean checked;
 
     private JvmFlags()
@@ -45,31 +53,50 @@ public final class JvmFlags
     }
 
     /**
+     * The required flags whose effect this JVM lacks. Each flag is judged by what the JVM can do, not by
+     * how it was spelled, so a flag given in {@code JDK_JAVA_OPTIONS}, in an {@code @argfile} or in an
+     * equivalent form counts:
+     * <ul>
+     * <li>{@code --add-exports=M/P=ALL-UNNAMED} and {@code --add-opens=...}: module {@code M} exports (opens)
+     *     {@code P} to pkram's module ({@link Module#isExported(String, Module)}, {@link Module#isOpen});</li>
+     * <li>{@code --enable-native-access=...}: {@link Module#isNativeAccessEnabled()} of pkram's module;</li>
+     * <li>{@code --sun-misc-unsafe-memory-access=...}: the memory-access methods of {@code sun.misc.Unsafe}
+     *     are not denied: the mode the JVM reports in the system property
+     *     {@code sun.misc.unsafe.memory.access} is {@code allow}, {@code warn} or {@code debug}, or, when
+     *     none was given, the JDK's default is {@code warn} (JDK 24 and 25, JEP 498); a later JDK, whose
+     *     default may be {@code deny}, needs the flag;</li>
+     * <li>any other flag: it is among the JVM's input arguments, {@code JDK_JAVA_OPTIONS} included.</li>
+     * </ul>
+     *
      * @return the required flags this JVM was started without (empty when all are in effect).
      */
     public static List<String> missing()
     {
         final Module self = JvmFlags.class.getModule();
-        final Module base = Object.class.getModule();
-        final List<String> inputArguments = inputArguments();
         final List<String> missing = new ArrayList<>();
+        List<String> inputArguments = null;
         for (final String flag : required())
         {
             final boolean present;
-            if (flag.startsWith("--add-exports=java.base/"))
+            if (flag.startsWith(ADD_EXPORTS) || flag.startsWith(ADD_OPENS))
             {
-                present = base.isExported(packageOf(flag), self);
+                present = isExportedOrOpen(flag, self);
             }
-            else if (flag.startsWith("--add-opens=java.base/"))
-            {
-                present = base.isOpen(packageOf(flag), self);
-            }
-            else if (flag.startsWith("--enable-native-access="))
+            else if (flag.startsWith(ENABLE_NATIVE_ACCESS))
             {
                 present = self.isNativeAccessEnabled();
             }
+            else if (flag.startsWith(UNSAFE_MEMORY_ACCESS))
+            {
+                present = unsafeMemoryAccessAllowed(System.getProperty(UNSAFE_MEMORY_ACCESS_PROPERTY),
+                    Runtime.version().feature());
+            }
             else
             {
+                if (inputArguments == null)
+                {
+                    inputArguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
+                }
                 present = inputArguments.contains(flag);
             }
             if (!present)
@@ -101,27 +128,42 @@ public final class JvmFlags
     }
 
     /**
-     * The JVM's own arguments: from {@code /proc/self/cmdline} where there is one (JMX costs a cold JVM
-     * ~20 ms), else from the runtime MXBean.
+     * Whether {@code sun.misc.Unsafe}'s memory-access methods work in this JVM.
+     *
+     * @param mode    the value of {@code sun.misc.unsafe.memory.access}, or null when no flag set it.
+     * @param feature the JDK's feature release number.
+     * @return false for {@code deny}, and for no flag on a JDK whose default is not known to be {@code warn}.
      */
-    private static List<String> inputArguments()
+    static boolean unsafeMemoryAccessAllowed(final String mode, final int feature)
     {
-        try
+        if (mode == null)
         {
-            final byte[] cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/cmdline"));
-            return List.of(new String(cmdline, StandardCharsets.UTF_8).split("\0"));
+            return feature <= LAST_FEATURE_WARNING_BY_DEFAULT;
         }
-        catch (final IOException | RuntimeException ex)
+        return switch (mode)
         {
-            return ManagementFactory.getRuntimeMXBean().getInputArguments();
-        }
+            case "allow", "warn", "debug" -> true;
+            default -> false;
+        };
     }
 
-    private static String packageOf(final String flag)
+    private static boolean isExportedOrOpen(final String flag, final Module self)
     {
-        // --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED -> jdk.internal.misc
-        final int slash = flag.indexOf('/');
-        final int eq = flag.indexOf('=', slash);
-        return flag.substring(slash + 1, eq);
+        // --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED
+        final int eq = flag.indexOf('=');
+        final int slash = flag.indexOf('/', eq);
+        final int targetEq = flag.indexOf('=', slash);
+        if (eq < 0 || slash < 0 || targetEq < 0)
+        {
+            throw new IllegalStateException("malformed flag in " + RESOURCE + ": " + flag);
+        }
+        final String moduleName = flag.substring(eq + 1, slash);
+        final String packageName = flag.substring(slash + 1, targetEq);
+        final Module module = ModuleLayer.boot().findModule(moduleName).orElse(null);
+        if (module == null)
+        {
+            return false;
+        }
+        return flag.startsWith(ADD_OPENS) ? module.isOpen(packageName, self) : module.isExported(packageName, self);
     }
 }

@@ -29,13 +29,25 @@ import org.pkram.layout.Pfn;
  * {@link #alloc(int)}, {@link #tryAlloc(int)}, {@link #free(long, int)} and
  * {@link #reserve(long, int)} are lock-free: a folio of order 0..5 lies inside one 64-bit word and
  * is claimed or released by one compare-and-set of that word; a folio of order 6..10 is
- * 2^(order-6) whole aligned words, claimed by setting each word from 0 to -1 in ascending order,
- * the words already taken being given back if one is not free. No page is ever handed out twice.
- * A whole-word claim that is being rolled back holds its words for a moment, so an allocation or
- * reservation racing with it may pass them over and, when they were the last fit, fail although
- * they are free again an instant later. Only a quiescent ENOMEM is exact.
+ * 2^(order-6) whole aligned words, claimed, once all of them were seen free, by setting each word from
+ * 0 to -1 in ascending order, the words already taken being given back if one was taken meanwhile.
+ * No page is ever handed out twice.
+ * <p>
+ * <b>ENOMEM means full.</b> A search pass reads one word after another, so it is no snapshot: a page
+ * freed behind it while others are taken ahead of it, or words held for a moment by a whole-word claim
+ * that is being rolled back, can make a pass find nothing while a fit is free at every instant. So a
+ * pass that finds nothing is repeated, and its "nothing" is believed only when no release (a
+ * {@link #free(long, int)}, a rolled-back claim) was under way at any moment of it: the pages it saw
+ * taken were then still taken at its end, when the allocator held no fit. Two counters tell it, the
+ * pages of releases begun and of releases ended, each added to on its side of the release (the second
+ * is also the used-page accounting, so a free costs one counter update more than it would without the
+ * check); a pass is clean when the begun count at its end equals the ended count at its start. At most
+ * eight such passes ({@code MAX_VERIFY_PASSES}) follow the first, so an allocation ends even while other
+ * threads free without pause; only then, with a release overlapping every one of them, is an ENOMEM
+ * not proven. A search that finds nothing therefore costs two passes or more.
+ * <p>
  * {@link #banRegion(long, long)} is serialised on a lock and publishes a new copy of the banned
- * array through a volatile field; an allocation reads the array once, so a page handed out by an
+ * array through a volatile field; a search pass reads the array once, so a page handed out by an
  * allocation that overlapped a ban is treated like a page allocated before the ban (the kernel
  * never evicts either). The counters ({@link #usedPages()} and friends) are exact when no call is
  * in flight; while others allocate they are a recent approximation.
@@ -44,13 +56,14 @@ import org.pkram.layout.Pfn;
  * see the exception.
  * <p>
  * <b>Cost model.</b> Allocation is next-fit: a search starts at a cursor (a word index) left where
- * the last allocation of that order from the same cursor succeeded, and wraps around once before
- * reporting ENOMEM, so filling memory costs O(1) amortised per folio and an alloc/free pair at a
- * stable cursor touches one word (orders 0..5) or 2^(order-6) words (orders 6..10). A word is tested
- * for a free aligned group of 2^order bits with {@code order} shifts and ANDs, no per-bit loop; a
- * banned range that covers whole words is jumped over in one step, and the banned ranges are walked
- * alongside the scan, so a scan costs O(words scanned + banned ranges). The worst case, memory nearly
- * full with holes far from the cursor, is one pass over the bitmap: 32768 words for 8 GiB.
+ * the last allocation of that order from the same cursor succeeded, and wraps around once (one pass;
+ * ENOMEM takes two or more, above), so filling memory costs O(1) amortised per folio and an alloc/free
+ * pair at a stable cursor touches one word (orders 0..5) or 2^(order-6) words (orders 6..10), and a
+ * free updates two counters. A word is tested for a free aligned group of 2^order bits with
+ * {@code order} shifts and ANDs, no per-bit loop; a banned range that covers whole words is jumped over
+ * in one step, and the banned ranges are walked alongside the scan, so a scan costs O(words scanned +
+ * banned ranges). The worst case, memory nearly full with holes far from the cursor, is one pass over
+ * the bitmap: 32768 words for 8 GiB (two passes or more for an ENOMEM).
  * {@link #bannedPages()} and {@link #freePages()} count the free bits of the banned ranges,
  * O(banned pages / 64).
  * <p>
@@ -108,14 +121,32 @@ public final class PageAllocator
 
     private static final long[] NO_BANS = new long[0];
 
+    /** Passes an allocation makes after a first one found nothing, until one is free of releases. */
+    private static final int MAX_VERIFY_PASSES = 8;
+
     private final long totalPfns;
     private final int words;
     private final UnsafeBuffer taken;
     private final UnsafeBuffer reserved;
     private final AtomicIntegerArray cursors =
         new AtomicIntegerArray((Pfn.MAX_FOLIO_ORDER + 1) * STRIPES * CURSOR_STRIDE);
-    private final LongAdder used = new LongAdder();
     private final LongAdder reservedCount = new LongAdder();
+
+    /** Pages ever handed out, reserved pages freed and claims rolled back included. Only grows. */
+    private final LongAdder allocated = new LongAdder();
+
+    /**
+     * Pages of the releases (frees, rolled-back claims) begun: added before any taken bit is cleared.
+     * Only grows.
+     */
+    private final LongAdder releasesBegun = new LongAdder();
+
+    /**
+     * Pages of the releases ended: added after the last taken bit is cleared. Only grows, never past
+     * {@link #releasesBegun}; {@link #usedPages()} is {@link #allocated} less this.
+     */
+    private final LongAdder releasesEnded = new LongAdder();
+
     private final Object banLock = new Object();
 
     /** Pairs {@code start, end} (inclusive), ascending, never touching; replaced, never mutated. */
@@ -166,7 +197,8 @@ public final class PageAllocator
      *
      * @param order folio order, 0..{@link Pfn#MAX_FOLIO_ORDER}.
      * @return the folio's first pfn, a multiple of 2^order, never {@link Pfn#NULL_PFN}.
-     * @throws OutOfPagesException      (ENOMEM) when no free aligned folio of that order exists.
+     * @throws OutOfPagesException      (ENOMEM) when no free aligned folio of that order exists (see the class
+     *                                  comment for what a concurrent free can do to that).
      * @throws InvalidArgumentException (EINVAL) when the order is out of range.
      */
     public long alloc(final int order)
@@ -191,10 +223,30 @@ public final class PageAllocator
     public long tryAlloc(final int order)
     {
         checkOrder(order, "alloc");
-        final long[] bans = banned;
         // Consecutive thread ids land on different stripes.
         final int cursorIndex = cursorSlot(order, (int)Thread.currentThread().threadId() & (STRIPES - 1));
 
+        long pfn = search(order, cursorIndex);
+        // Nothing found: believe it only from a pass that no release overlapped (see the class comment).
+        for (int pass = 0; pfn == Pfn.NULL_PFN && pass < MAX_VERIFY_PASSES; pass++)
+        {
+            final long endedBefore = releasesEnded.sum();
+            pfn = search(order, cursorIndex);
+            if (pfn == Pfn.NULL_PFN && releasesBegun.sum() == endedBefore)
+            {
+                break;
+            }
+        }
+
+        return pfn;
+    }
+
+    /**
+     * One pass over all memory, from the cursor to the end, then from the start to the cursor.
+     */
+    private long search(final int order, final int cursorIndex)
+    {
+        final long[] bans = banned;
         if (order < WORD_ORDER)
         {
             final int start = cursors.getOpaque(cursorIndex);
@@ -255,16 +307,24 @@ public final class PageAllocator
                 clearBits(reserved, index, reservedBits);
             }
 
-            while (!taken.compareAndSetLong(index, word, word & ~mask))
+            releasesBegun.add(pages);
+            boolean freed = false;
+            try
             {
-                word = taken.getLongVolatile(index);
-                if ((word & mask) != mask)
+                while (!taken.compareAndSetLong(index, word, word & ~mask))
                 {
-                    throw doubleFree(pfn, order);
+                    word = taken.getLongVolatile(index);
+                    if ((word & mask) != mask)
+                    {
+                        throw doubleFree(pfn, order);
+                    }
                 }
+                freed = true;
             }
-
-            account(pages, Long.bitCount(reservedBits));
+            finally
+            {
+                endRelease(pages, freed, Long.bitCount(reservedBits));
+            }
             return;
         }
 
@@ -290,15 +350,23 @@ public final class PageAllocator
             }
         }
 
-        for (int i = 0; i < span; i++)
+        releasesBegun.add(pages);
+        boolean freed = false;
+        try
         {
-            if (!taken.compareAndSetLong(byteIndex(firstWord + i), ALL_TAKEN, 0))
+            for (int i = 0; i < span; i++)
             {
-                throw doubleFree(pfn, order);
+                if (!taken.compareAndSetLong(byteIndex(firstWord + i), ALL_TAKEN, 0))
+                {
+                    throw doubleFree(pfn, order);
+                }
             }
+            freed = true;
         }
-
-        account(pages, reservedPages);
+        finally
+        {
+            endRelease(pages, freed, reservedPages);
+        }
     }
 
     /**
@@ -500,7 +568,9 @@ public final class PageAllocator
      */
     public long usedPages()
     {
-        return used.sum();
+        // Ended first: read the other way, a free ending in between could make the difference negative.
+        final long released = releasesEnded.sum();
+        return allocated.sum() - released;
     }
 
     /**
@@ -589,7 +659,7 @@ public final class PageAllocator
                 final int bit = Long.numberOfTrailingZeros(starts);
                 if (taken.compareAndSetLong(index, word, word | (folioMask << bit)))
                 {
-                    used.add(Pfn.pageCount(order));
+                    allocated.add(Pfn.pageCount(order));
                     moveCursor(cursorIndex, w);
                     return wordFirst + bit;
                 }
@@ -635,7 +705,7 @@ public final class PageAllocator
 
             if (claimWords(w, span))
             {
-                used.add(Pfn.pageCount(order));
+                allocated.add(Pfn.pageCount(order));
                 moveCursor(cursorIndex, w);
                 return groupFirst;
             }
@@ -646,21 +716,38 @@ public final class PageAllocator
     }
 
     /**
-     * Takes words {@code [firstWord, firstWord + span)} whole, in ascending order, giving back the
-     * ones already taken when one is not free.
+     * Takes words {@code [firstWord, firstWord + span)} whole, in ascending order, once all were seen free,
+     * giving back the ones already taken when one was taken meanwhile.
      */
     private boolean claimWords(final int firstWord, final int span)
     {
+        // Look before taking: a group with a taken word is passed over without holding any of its words,
+        // which would hide them from other searches until given back. Reading also keeps a taken word from
+        // costing a failed CAS, which takes the line exclusive.
         for (int i = 0; i < span; i++)
         {
-            final int index = byteIndex(firstWord + i);
-            // Reading first keeps a taken word from costing a failed CAS, which takes the line exclusive.
-            if (taken.getLongVolatile(index) != 0 || !taken.compareAndSetLong(index, 0, ALL_TAKEN))
+            if (taken.getLongVolatile(byteIndex(firstWord + i)) != 0)
             {
-                for (int j = i - 1; j >= 0; j--)
+                return false;
+            }
+        }
+
+        for (int i = 0; i < span; i++)
+        {
+            if (!taken.compareAndSetLong(byteIndex(firstWord + i), 0, ALL_TAKEN))
+            {
+                if (i > 0)
                 {
-                    // Every bit of these words is ours until this store, so nothing can be lost.
-                    taken.putLongVolatile(byteIndex(firstWord + j), 0);
+                    // Counted as an allocation of the words taken and their release, so used stays exact.
+                    final int pages = i << WORD_SHIFT;
+                    allocated.add(pages);
+                    releasesBegun.add(pages);
+                    for (int j = i - 1; j >= 0; j--)
+                    {
+                        // Every bit of these words is ours until this store, so nothing can be lost.
+                        taken.putLongVolatile(byteIndex(firstWord + j), 0);
+                    }
+                    releasesEnded.add(pages);
                 }
 
                 return false;
@@ -679,16 +766,24 @@ public final class PageAllocator
         }
     }
 
-    private void account(final int pages, final int reservedPages)
+    /**
+     * The end of a free: its pages join the released count, which keeps the used count and lets a search
+     * racing with it know (see the class comment). Reserved pages freed were never counted as allocated:
+     * they are now, moving from the reserved count. A free that found the folio not taken freed nothing,
+     * which counts as an allocation of its pages and their release.
+     */
+    private void endRelease(final int pages, final boolean freed, final int reservedPages)
     {
-        if (reservedPages != 0)
+        if (!freed)
+        {
+            allocated.add(pages);
+        }
+        else if (reservedPages != 0)
         {
             reservedCount.add(-reservedPages);
+            allocated.add(reservedPages);
         }
-        if (pages != reservedPages)
-        {
-            used.add(reservedPages - pages);
-        }
+        releasesEnded.add(pages);
     }
 
     private long countFree(final long first, final long last)

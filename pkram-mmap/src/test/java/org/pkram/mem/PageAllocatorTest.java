@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -668,6 +669,103 @@ class PageAllocatorTest
         {
             throw new AssertionError("random operations failed, rerun with -Dpkram.test.seed=" + seed, e);
         }
+    }
+
+    @Test
+    void shouldNotLetADoomedWholeWordClaimHideAFreeFolio() throws InterruptedException
+    {
+        // Words 4-5 and 8-9 are free, every other word is reserved but 6 and 10. Two threads ask for order 8
+        // (words 4-7 or 8-11), which never fits: words 7 and 11 are reserved. Two threads allocate and free
+        // order 7 (words 4-5 or 8-9): each holds at most one, so one of the two is always free for the other.
+        final PageAllocator allocator = new PageAllocator(12 * 64);
+        for (final int word : new int[] {1, 2, 3, 7, 11})
+        {
+            assertTrue(allocator.reserve(word * 64L, 6));
+        }
+        final long[] denied = contend(allocator, new int[] {8, 8, 7, 7}, TimeUnit.MILLISECONDS.toNanos(1500));
+        assertEquals(0, denied[2] + denied[3], "order-7 ENOMEM while a fit was free, of " + denied[4] +
+            " alloc calls");
+        assertTrue(denied[0] > 0 && denied[1] > 0, "order 8 never fits");
+        assertEquals(0, allocator.usedPages());
+    }
+
+    @Test
+    void shouldNotReportEnomemWhileAFitIsFreeUnderContention() throws InterruptedException
+    {
+        // 20 words are five aligned groups of four words, the span of an order-8 folio; the first holds pfn 0.
+        // Each thread holds at most one folio of order 0..8 at a time, inside one group: the other three touch
+        // at most three of groups 1..4, so at every instant a fit is free for whatever a thread asks.
+        final PageAllocator allocator = new PageAllocator(20 * 64);
+        final long[] denied = contend(allocator, new int[] {-1, -1, -1, -1}, TimeUnit.SECONDS.toNanos(2));
+        assertEquals(0, denied[0] + denied[1] + denied[2] + denied[3], "ENOMEM while a fit was free, of " +
+            denied[4] + " alloc calls");
+        assertEquals(0, allocator.usedPages());
+    }
+
+    /**
+     * One thread per entry of {@code orders}, each allocating a folio of that order (-1: a random order 0..8)
+     * and freeing it at once, over and over, for {@code runNanos}.
+     *
+     * @return the ENOMEM count of each thread, then the number of allocations.
+     */
+    private static long[] contend(final PageAllocator allocator, final int[] orders, final long runNanos)
+        throws InterruptedException
+    {
+        final long seed = Long.getLong("pkram.test.seed", System.nanoTime());
+        final long[] denied = new long[orders.length + 1];
+        final LongAdder operations = new LongAdder();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final CountDownLatch start = new CountDownLatch(1);
+        final List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < orders.length; t++)
+        {
+            final int me = t;
+            final Random random = new Random(seed + t);
+            workers.add(new Thread(() ->
+            {
+                try
+                {
+                    start.await();
+                    final long end = System.nanoTime() + runNanos;
+                    long enomem = 0;
+                    while (System.nanoTime() < end)
+                    {
+                        for (int i = 0; i < 1000; i++)
+                        {
+                            final int order = orders[me] < 0 ? random.nextInt(9) : orders[me];
+                            try
+                            {
+                                allocator.free(allocator.alloc(order), order);
+                            }
+                            catch (final OutOfPagesException ex)
+                            {
+                                enomem++;
+                            }
+                        }
+                        operations.add(1000);
+                    }
+                    denied[me] = enomem;
+                }
+                catch (final Throwable ex)
+                {
+                    failure.compareAndSet(null, ex);
+                }
+            }, "contend-" + t));
+        }
+
+        workers.forEach(Thread::start);
+        start.countDown();
+        for (final Thread worker : workers)
+        {
+            worker.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(worker.isAlive(), "worker stuck: " + worker.getName());
+        }
+        if (failure.get() != null)
+        {
+            throw new AssertionError("worker failed, seed=" + seed, failure.get());
+        }
+        denied[orders.length] = operations.sum();
+        return denied;
     }
 
     @ParameterizedTest
