@@ -91,7 +91,8 @@ public class RestartBenchmark extends BaseBenchmark
         final long needed = 2L * sizeMiB * (1L << 20) + (256L << 20);
         if (usable < needed)
         {
-            throw new IllegalStateException("not enough room in " + parent + ": usable=" + usable + ", needed=" + needed +
+            throw new IllegalStateException("not enough room in " + parent + ": usable=" + usable + ", needed=" +
+                needed +
                 " (remove leftover pkram-restart-* directories there)");
         }
         trialDir = Files.createTempDirectory(parent, "pkram-restart-");

@@ -257,7 +257,8 @@ final class RestartChart
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         g.setColor(new Color(0x77, 0x77, 0x77));
         y += 36;
-        for (final String note : new String[] {"dot: median", "bar: fastest to", "slowest iteration", "lower is better"})
+        final String[] notes = {"dot: median", "bar: fastest to", "slowest iteration", "lower is better"};
+        for (final String note : notes)
         {
             g.drawString(note, x, y);
             y += 16;

@@ -89,7 +89,8 @@ public final class ResultsReport
                 series.put(system, line);
             }
         });
-        final String subtitle = machine.getOrDefault("machine", "?") + "  |  " + shortJdk(machine.getOrDefault("jdk", "?")) +
+        final String subtitle = machine.getOrDefault("machine", "?") + "  |  " +
+            shortJdk(machine.getOrDefault("jdk", "?")) +
             "\nfiles on /dev/shm (tmpfs)  |  load average " + firstField(machine.get("load")) + " at start, " +
             firstField(machine.get("load at end")) + " at end (shared machine)";
         RestartChart.draw(series, "Restart to ready: open the saved state, read every 4 KiB value", subtitle,
@@ -290,7 +291,8 @@ public final class ResultsReport
             if (mine != null && theirs != null)
             {
                 final double ratio = theirs.median() / mine.median();
-                md.append(String.format(Locale.ROOT, "| restart at %s faster than %s | %.2f× (pkram %s ms, %s %s ms) | %s |%n",
+                md.append(String.format(Locale.ROOT,
+                    "| restart at %s faster than %s | %.2f× (pkram %s ms, %s %s ms) | %s |%n",
                     at, peer, ratio, RestartChart.msLabel(mine.median()), peer, RestartChart.msLabel(theirs.median()),
                     ratio > 1 ? "yes" : "**no**, pkram is " + String.format(Locale.ROOT, "%.2f×", 1 / ratio) +
                         " slower"));
@@ -338,7 +340,8 @@ public final class ResultsReport
             final Result off = find(durable, "durable", "false", "folios", Integer.toString(count));
             final Result on = find(durable, "durable", "true", "folios", Integer.toString(count));
             md.append("| ").append(count).append(" | ").append(score(off)).append(" | ").append(score(on)).append(" | ")
-                .append(off == null || on == null ? "–" : String.format(Locale.ROOT, "%,.0f×", on.score() / off.score()))
+                .append(off == null || on == null ? "–" :
+                    String.format(Locale.ROOT, "%,.0f×", on.score() / off.score()))
                 .append(" |\n");
         }
         md.append('\n');
@@ -394,7 +397,8 @@ public final class ResultsReport
     private static void machineSection(final StringBuilder md, final Map<String, String> machine)
     {
         md.append("## Machine, JDK and command\n\n");
-        for (final String key : List.of("machine", "cpu", "nproc", "memory", "kernel", "shm", "load", "load at end", "jdk",
+        for (final String key : List.of("machine", "cpu", "nproc", "memory", "kernel", "shm", "load", "load at end",
+            "jdk",
             "date"))
         {
             if (machine.containsKey(key))
