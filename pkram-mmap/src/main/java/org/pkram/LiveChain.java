@@ -29,11 +29,7 @@ final class LiveChain extends Publisher
     @Override
     void boot(final ScanResult scan, final List<NodeRecord> inherited)
     {
-        final boolean fresh = scan == null || scan.state() == SuperBlockDescriptor.STATE_NONE;
-        if (fresh)
-        {
-            sb.setMemory(0, Pfn.PAGE_SIZE, (byte)0);
-        }
+        final boolean fresh = clearIfFresh(scan);
         // Live from now on: the state first, so a crash during the rest of boot recovers by walking.
         writePkramFields(0);
         SuperBlockDescriptor.stateRelease(sb, SuperBlockDescriptor.STATE_LIVE);

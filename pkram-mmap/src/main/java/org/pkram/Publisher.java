@@ -91,6 +91,21 @@ abstract class Publisher
     abstract boolean consumesOnLoad();
 
     /**
+     * A fresh super block (no image, or an empty one) starts all zero.
+     *
+     * @return true when the boot is fresh.
+     */
+    final boolean clearIfFresh(final ScanResult scan)
+    {
+        final boolean fresh = scan == null || scan.state() == SuperBlockDescriptor.STATE_NONE;
+        if (fresh)
+        {
+            sb.setMemory(0, Pfn.PAGE_SIZE, (byte)0);
+        }
+        return fresh;
+    }
+
+    /**
      * Nothing preserved: the kernel leaves the super block all zero (no magic).
      */
     final void sealEmpty()

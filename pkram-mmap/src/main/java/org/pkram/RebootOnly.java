@@ -25,12 +25,7 @@ final class RebootOnly extends Publisher
     @Override
     void boot(final ScanResult scan, final List<NodeRecord> inherited)
     {
-        final boolean fresh = scan == null || scan.state() == SuperBlockDescriptor.STATE_NONE;
-        if (fresh)
-        {
-            sb.setMemory(0, Pfn.PAGE_SIZE, (byte)0);
-        }
-        else
+        if (!clearIfFresh(scan))
         {
             // The image may be booted once; the chain is rewritten at reboot. A version-0 page (the kernel's struct
             // alone) becomes a page pkram wrote, so the refusal of a second boot names the consuming boot.

@@ -62,9 +62,7 @@ class GoldenImageTest
     @BeforeAll
     static void compileWalker() throws Exception
     {
-        walker = walkerDir.resolve("pkram_walk");
-        KernelStructInteropTest.run(List.of("gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-o",
-            walker.toString(), Path.of("src/test/c/pkram_walk.c").toAbsolutePath().toString()), 0);
+        walker = KernelStructInteropTest.compileWalker(walkerDir);
     }
 
     @ParameterizedTest

@@ -47,9 +47,21 @@ class KernelStructInteropTest
     @BeforeAll
     static void compileWalker() throws Exception
     {
-        walker = walkerDir.resolve("pkram_walk");
-        run(List.of("gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-o", walker.toString(),
+        walker = compileWalker(walkerDir);
+    }
+
+    /**
+     * Build the C walker from the v3 struct definitions, warnings as errors.
+     *
+     * @param dir where to put the binary.
+     * @return the binary.
+     */
+    static Path compileWalker(final Path dir) throws Exception
+    {
+        final Path binary = dir.resolve("pkram_walk");
+        run(List.of("gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-o", binary.toString(),
             Path.of("src/test/c/pkram_walk.c").toAbsolutePath().toString()), 0);
+        return binary;
     }
 
     @ParameterizedTest
