@@ -85,7 +85,7 @@ final class DemoCommand implements Command
         final Path mem = dir.resolve(tag + ".mem");
         final Path report = dir.resolve(tag + ".report");
         final long memSize = Math.max(512 * MIB, (2L * sizeMiB + 64) * MIB);
-        final List<Path> leftovers = List.of(mem, PfnFile.of(mem), report, DemoService.plainFile(mem));
+        final List<Path> leftovers = List.of(mem, PfnFile.of(mem), report, DemoBaseline.plainFile(mem));
         boolean kept = false;
         try
         {
@@ -123,7 +123,7 @@ final class DemoCommand implements Command
         finally
         {
             Files.deleteIfExists(report);
-            Files.deleteIfExists(DemoService.plainFile(mem));
+            Files.deleteIfExists(DemoBaseline.plainFile(mem));
             if (!kept)
             {
                 Files.deleteIfExists(mem);

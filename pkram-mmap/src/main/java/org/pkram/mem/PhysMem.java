@@ -1,9 +1,7 @@
 package org.pkram.mem;
 
-import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pkram.error.CorruptImageException;
-import org.pkram.error.Errno;
 import org.pkram.error.InvalidArgumentException;
 import org.pkram.error.MemoryFileBusyException;
 import org.pkram.error.NoSpaceException;
@@ -14,15 +12,9 @@ import org.pkram.error.PkramUnavailableException;
 import org.pkram.error.UnsafeMemoryFileException;
 import org.pkram.layout.FileHeaderDescriptor;
 import org.pkram.layout.Pfn;
-import org.pkram.layout.SuperBlockDescriptor;
 
-import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The memory file as "physical RAM": one file, mapped whole and {@code MAP_SHARED} as a single segment,
@@ -64,42 +56,34 @@ public final class PhysMem implements AutoCloseable
      */
     public static final int DETACHED_LENGTH = Pfn.PAGE_SIZE << Pfn.MAX_FOLIO_ORDER;
 
-    /** Mode of a memory file pkram creates, and the only permission bits it accepts: 0600. */
-    private static final int OWNER_RW = 0600;
-
-    /** Permission bits of group and others: any of them makes the file unsafe. */
-    private static final int GROUP_OTHERS_MASK = 077;
-
-    private static final Object DETACHED_LOCK = new Object();
-    private static volatile long detachedAddress;
-
+    // This class is the API and the views; the rest of the work is done by package helpers: the attach
+    // sequences (MemoryFileAttach), the checks on the file (MemoryFileChecks), the header (MemoryFileHeader),
+    // the descriptor, lock and mapping with their release (FileMapping) and the detached region
+    // (DetachedRegion).
+    //
     // No per-JVM registry of attached files: an open file description lock conflicts with any other open
     // of the file, in this process too, so a second attach here gets EBUSY from the lock itself; and a
     // failed attach closing its own descriptor cannot drop the lock of the first, as closing a descriptor
     // dropped a POSIX record lock.
 
     private final Path path;
-    private final int fd;
-    private final Arena arena;
-    private final MemorySegment segment;
+    private final FileMapping mapping;
+    // Copies of the mapping's, read by every view method's bounds check.
     private final long address;
     private final long size;
     private final boolean readOnly;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private PhysMem(
-        final Path path,
-        final int fd,
-        final Arena arena,
-        final MemorySegment segment,
-        final boolean readOnly)
+    /**
+     * @param path     the memory file.
+     * @param mapping  its mapping, now this object's to close.
+     * @param readOnly an attach made with {@link #openReadOnly(Path)}.
+     */
+    PhysMem(final Path path, final FileMapping mapping, final boolean readOnly)
     {
         this.path = path;
-        this.fd = fd;
-        this.arena = arena;
-        this.segment = segment;
-        this.address = segment.address();
-        this.size = segment.byteSize();
+        this.mapping = mapping;
+        this.address = mapping.address();
+        this.size = mapping.size();
         this.readOnly = readOnly;
     }
 
@@ -129,66 +113,7 @@ public final class PhysMem implements AutoCloseable
      */
     public static PhysMem create(final Path path, final long size, final boolean populate)
     {
-        JvmFlags.check();
-        Native.checkPlatform();
-        if (size < MIN_SIZE || (size & (Pfn.PAGE_SIZE - 1)) != 0)
-        {
-            throw new InvalidArgumentException("memory file size must be a multiple of " + Pfn.PAGE_SIZE +
-                " and at least " + MIN_SIZE + ": size=" + size);
-        }
-        checkSpace(path, size);
-        // O_EXCL also refuses a symbolic link at the path, dangling or not.
-        final int fd = Native.open(path,
-            Native.O_RDWR | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC | Native.O_NOFOLLOW | Native.O_NOCTTY,
-            OWNER_RW);
-        if (fd < 0)
-        {
-            if (-fd == Native.EEXIST)
-            {
-                throw new PkramException(Errno.EEXIST, "memory file already exists: path=" + path);
-            }
-            throw openFailure("cannot create memory file", path, -fd);
-        }
-        PhysMem mem = null;
-        try
-        {
-            // The umask may have narrowed the mode open() was given: make it exact.
-            check(Native.fchmod(fd, OWNER_RW), "cannot set the mode of the memory file", path);
-            lock(fd, path, false);
-            final int truncated = Native.ftruncate(fd, size); // sparse: allocates nothing on tmpfs or ext4
-            if (truncated == -Native.ENOSPC || truncated == -Native.EFBIG)
-            {
-                throw new NoSpaceException("file system cannot hold the memory file: path=" + path + ", size=" +
-                    size + ", errno=" + Native.errnoName(-truncated));
-            }
-            check(truncated, "cannot size the memory file", path);
-            mem = map(path, fd, false, size);
-            if (populate)
-            {
-                mem.populate(true);
-            }
-            final AtomicBuffer header = mem.page(0);
-            FileHeaderDescriptor.formatVersion(header, FileHeaderDescriptor.FORMAT_VERSION);
-            FileHeaderDescriptor.pageSize(header, Pfn.PAGE_SIZE);
-            FileHeaderDescriptor.fileSize(header, size);
-            FileHeaderDescriptor.createdMillis(header, System.currentTimeMillis());
-            // The magic last: a file whose creation died half way is not a memory file.
-            FileHeaderDescriptor.magicRelease(header, FileHeaderDescriptor.FILE_MAGIC);
-            return mem;
-        }
-        catch (final RuntimeException ex)
-        {
-            closeQuietly(mem, fd, ex);
-            try
-            {
-                Files.deleteIfExists(path);
-            }
-            catch (final IOException suppressed)
-            {
-                ex.addSuppressed(suppressed);
-            }
-            throw ex;
-        }
+        return MemoryFileAttach.create(path, size, populate);
     }
 
     /**
@@ -212,7 +137,7 @@ public final class PhysMem implements AutoCloseable
      */
     public static PhysMem open(final Path path)
     {
-        return open(path, false);
+        return MemoryFileAttach.open(path, false);
     }
 
     /**
@@ -232,254 +157,7 @@ public final class PhysMem implements AutoCloseable
      */
     public static PhysMem openReadOnly(final Path path)
     {
-        return open(path, true);
-    }
-
-    private static PhysMem open(final Path path, final boolean readOnly)
-    {
-        JvmFlags.check();
-        Native.checkPlatform();
-        // Checked by name first so that a FIFO or a device is refused before open() could block on it or
-        // act on it; checked again on the descriptor, which is what gets mapped.
-        checkSafe(path, stat(path, -1));
-        final int fd = Native.open(path,
-            (readOnly ? Native.O_RDONLY : Native.O_RDWR) | Native.O_CLOEXEC | Native.O_NOFOLLOW | Native.O_NOCTTY, 0);
-        if (fd < 0)
-        {
-            throw openFailure("cannot open memory file", path, -fd);
-        }
-        return attach(path, fd, readOnly);
-    }
-
-    /**
-     * Attach an open descriptor of a memory file: check it, lock it, map it and validate the header. This
-     * is where every attach meets, by name or (later) by an inherited descriptor such as a memfd; the
-     * descriptor becomes this object's, and is closed when the attach fails.
-     */
-    private static PhysMem attach(final Path path, final int fd, final boolean readOnly)
-    {
-        PhysMem mem = null;
-        try
-        {
-            lock(fd, path, readOnly);
-            // Stat after the lock: a previous owner may have been resizing the file until it let go.
-            final Native.Stat stat = stat(path, fd);
-            checkSafe(path, stat);
-            final long actual = stat.size();
-            if (actual < Pfn.PAGE_SIZE)
-            {
-                throw new NotAMemoryFileException("not a pkram memory file (shorter than its header page): path=" +
-                    path + ", size=" + actual);
-            }
-            // Map only whole pages that exist: a mapping past EOF would SIGBUS on first touch.
-            final long mapped = actual & ~((long)Pfn.PAGE_SIZE - 1);
-            mem = map(path, fd, readOnly, mapped);
-            mem.checkHeader(actual);
-            return mem;
-        }
-        catch (final RuntimeException ex)
-        {
-            closeQuietly(mem, fd, ex);
-            throw ex;
-        }
-    }
-
-    private void checkHeader(final long actualSize)
-    {
-        final UnsafeBuffer header = page(0);
-        final long magic = FileHeaderDescriptor.magic(header);
-        if (magic != FileHeaderDescriptor.FILE_MAGIC)
-        {
-            throw new NotAMemoryFileException("not a pkram memory file (no PKRAMMEM header): path=" + path +
-                ", magic=0x" + Long.toHexString(magic));
-        }
-        final int version = FileHeaderDescriptor.formatVersion(header);
-        if (version > FileHeaderDescriptor.FORMAT_VERSION || version < 1)
-        {
-            throw new NotAMemoryFileException("memory file format not supported by this build: path=" + path +
-                ", formatVersion=" + version + ", supported=" + FileHeaderDescriptor.FORMAT_VERSION);
-        }
-        final int pageSize = FileHeaderDescriptor.pageSize(header);
-        if (pageSize != Pfn.PAGE_SIZE)
-        {
-            throw new NotAMemoryFileException("memory file has a foreign page size: path=" + path +
-                ", pageSize=" + pageSize + ", supported=" + Pfn.PAGE_SIZE);
-        }
-        final long recorded = FileHeaderDescriptor.fileSize(header);
-        if (recorded > actualSize)
-        {
-            throw new CorruptImageException("memory file is truncated: path=" + path + ", recordedSize=" +
-                recorded + ", actualSize=" + actualSize);
-        }
-        for (int offset = FileHeaderDescriptor.LENGTH; offset < Pfn.PAGE_SIZE; offset += Long.BYTES)
-        {
-            if (header.getLong(offset) != 0)
-            {
-                throw new CorruptImageException("memory file header has non-zero reserved bytes: path=" + path +
-                    ", offset=" + offset);
-            }
-        }
-        if (recorded < MIN_SIZE || (recorded & (Pfn.PAGE_SIZE - 1)) != 0)
-        {
-            throw new CorruptImageException("memory file header records an impossible size: path=" + path +
-                ", recordedSize=" + recorded);
-        }
-    }
-
-    @SuppressWarnings("restricted") // a segment over memory mmap returned: native access is granted (JvmFlags)
-    private static PhysMem map(final Path path, final int fd, final boolean readOnly, final long length)
-    {
-        if (!SuperBlockDescriptor.nativeOrderIsLittleEndian())
-        {
-            throw new IllegalStateException("pkram's image is little-endian and needs a little-endian CPU");
-        }
-        final int prot = readOnly ? Native.PROT_READ : Native.PROT_READ | Native.PROT_WRITE;
-        final long addr = Native.mmap(0, length, prot, Native.MAP_SHARED, fd, 0);
-        if (addr < 0)
-        {
-            throw mapFailure("cannot map memory file: path=" + path + ", size=" + length, (int)-addr);
-        }
-        // The segment lives in a shared arena of its own: closing the arena first makes every later use of
-        // segment() fail cleanly (IllegalStateException) before the pages go away. A read-only segment over a
-        // read-only mapping makes a store through it an exception rather than a SIGSEGV.
-        final Arena arena = Arena.ofShared();
-        final MemorySegment segment = MemorySegment.ofAddress(addr).reinterpret(length, arena, null);
-        return new PhysMem(path, fd, arena, readOnly ? segment.asReadOnly() : segment, readOnly);
-    }
-
-    private static void lock(final int fd, final Path path, final boolean shared)
-    {
-        final int rc = Native.lockOfd(fd, shared ? Native.F_RDLCK : Native.F_WRLCK);
-        if (rc == -Native.EAGAIN || rc == -Native.EACCES)
-        {
-            throw new MemoryFileBusyException("memory file is attached by another owner (a process, or another " +
-                "attach in this one): path=" + path + ", lock=" + (shared ? "shared" : "exclusive"));
-        }
-        if (rc == -Native.EINVAL)
-        {
-            throw new PkramIOException("cannot lock memory file (open file description locks need Linux 3.15 " +
-                "or later and a file system that supports them): path=" + path + ", errno=" +
-                Native.errnoName(-rc));
-        }
-        check(rc, "cannot lock memory file", path);
-    }
-
-    private static void checkSafe(final Path path, final Native.Stat stat)
-    {
-        if (!stat.isRegularFile())
-        {
-            throw new UnsafeMemoryFileException("memory file is not a regular file (symbolic links are refused): " +
-                "path=" + path + ", mode=0" + Integer.toOctalString(stat.mode()));
-        }
-        final int self = Native.getuid();
-        if (stat.uid() != self)
-        {
-            throw new UnsafeMemoryFileException("memory file is owned by another user: path=" + path +
-                ", uid=" + stat.uid() + ", self=" + self);
-        }
-        final int permissions = stat.mode() & 07777;
-        if ((permissions & GROUP_OTHERS_MASK) != 0)
-        {
-            // Readable is as bad as writable: the preserved state may hold secrets.
-            throw new UnsafeMemoryFileException("memory file is accessible by group or others: path=" + path +
-                ", mode=0" + Integer.toOctalString(permissions) + " (fix: chmod 600 " + path + ")");
-        }
-    }
-
-    /**
-     * @param fd the open descriptor of the file at {@code path}, or -1 to stat the name itself (not
-     *           following a symbolic link).
-     */
-    private static Native.Stat stat(final Path path, final int fd)
-    {
-        try
-        {
-            return fd < 0 ? Native.lstat(path) : Native.fstat(fd);
-        }
-        catch (final NoSuchFileException ex)
-        {
-            throw new PkramException(Errno.ENOENT, "no such memory file: path=" + path);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            throw new PkramIOException("cannot stat memory file: path=" + path + ", cause=" + ex, ex);
-        }
-    }
-
-    private static PkramException openFailure(final String what, final Path path, final int errno)
-    {
-        return switch (errno)
-        {
-            case Native.ENOENT -> new PkramException(Errno.ENOENT, "no such memory file: path=" + path);
-            case Native.ELOOP -> new UnsafeMemoryFileException(
-                "memory file is a symbolic link (refused): path=" + path);
-            case Native.EACCES -> new PkramException(Errno.EACCES, what + ": path=" + path + ", errno=" +
-                Native.errnoName(errno));
-            default -> new PkramIOException(what + ": path=" + path + ", errno=" + Native.errnoName(errno));
-        };
-    }
-
-    private static PkramException mapFailure(final String what, final int errno)
-    {
-        if (errno == Native.ENOMEM)
-        {
-            return new PkramException(Errno.ENOMEM, what + ", errno=" + Native.errnoName(errno));
-        }
-        return new PkramIOException(what + ", errno=" + Native.errnoName(errno));
-    }
-
-    private static void check(final int rc, final String what, final Path path)
-    {
-        if (rc < 0)
-        {
-            throw new PkramIOException(what + ": path=" + path + ", errno=" + Native.errnoName(-rc));
-        }
-    }
-
-    private static void checkSpace(final Path path, final long size)
-    {
-        final Path dir = path.toAbsolutePath().getParent();
-        try
-        {
-            final long usable = Files.getFileStore(dir).getUsableSpace();
-            if (size > usable)
-            {
-                throw new NoSpaceException("file system cannot hold the memory file: path=" + path + ", size=" +
-                    size + ", usable=" + usable);
-            }
-        }
-        catch (final NoSuchFileException ex)
-        {
-            throw new PkramException(Errno.ENOENT, "directory of the memory file does not exist: dir=" + dir);
-        }
-        catch (final IOException ex)
-        {
-            throw new PkramIOException("cannot stat file system: dir=" + dir + ", cause=" + ex, ex);
-        }
-    }
-
-    private static void closeQuietly(final PhysMem mem, final int fd, final RuntimeException primary)
-    {
-        try
-        {
-            if (mem != null)
-            {
-                mem.close(); // closes the descriptor too
-            }
-            else
-            {
-                final int rc = Native.close(fd); // releases the lock too
-                if (rc < 0)
-                {
-                    primary.addSuppressed(new PkramIOException("cannot close memory file: errno=" +
-                        Native.errnoName(-rc)));
-                }
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            primary.addSuppressed(ex);
-        }
+        return MemoryFileAttach.open(path, true);
     }
 
     /**
@@ -497,7 +175,8 @@ public final class PhysMem implements AutoCloseable
     public void populate(final boolean write)
     {
         checkOpen();
-        final int errno = Native.madvise(segment, write ? Native.MADV_POPULATE_WRITE : Native.MADV_POPULATE_READ);
+        final int advice = write ? Native.MADV_POPULATE_WRITE : Native.MADV_POPULATE_READ;
+        final int errno = Native.madvise(mapping.segment(), advice);
         if (errno == Native.EFAULT || errno == Native.ENOMEM)
         {
             throw new NoSpaceException("file system cannot back the memory file: path=" + path + ", size=" + size +
@@ -549,7 +228,7 @@ public final class PhysMem implements AutoCloseable
      */
     public MemorySegment segment()
     {
-        return segment;
+        return mapping.segment();
     }
 
     /**
@@ -667,7 +346,7 @@ public final class PhysMem implements AutoCloseable
     public void checkIntact()
     {
         checkOpen();
-        final long actual = stat(path, fd).size();
+        final long actual = MemoryFileChecks.stat(path, mapping.fd()).size();
         if (actual < size)
         {
             throw new CorruptImageException("memory file was truncated while attached: path=" + path +
@@ -693,31 +372,12 @@ public final class PhysMem implements AutoCloseable
      */
     public static long detachedAddress()
     {
-        final long existing = detachedAddress;
-        if (existing != 0)
-        {
-            return existing;
-        }
-        synchronized (DETACHED_LOCK)
-        {
-            if (detachedAddress == 0)
-            {
-                Native.checkPlatform();
-                final long addr = Native.mmap(0, DETACHED_LENGTH, Native.PROT_READ | Native.PROT_WRITE,
-                    Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
-                if (addr < 0)
-                {
-                    throw mapFailure("cannot map the detached region: length=" + DETACHED_LENGTH, (int)-addr);
-                }
-                detachedAddress = addr;
-            }
-            return detachedAddress;
-        }
+        return DetachedRegion.address();
     }
 
     private void checkOpen()
     {
-        if (closed.get())
+        if (mapping.isClosed())
         {
             throw new PkramUnavailableException("memory file is closed: path=" + path);
         }
@@ -750,7 +410,7 @@ public final class PhysMem implements AutoCloseable
      */
     public boolean isClosed()
     {
-        return closed.get();
+        return mapping.isClosed();
     }
 
     /**
@@ -768,22 +428,7 @@ public final class PhysMem implements AutoCloseable
     @Override
     public void close()
     {
-        if (!beginClose())
-        {
-            return;
-        }
-        PkramIOException failure = null;
-        final int unmapped = Native.munmap(address, size);
-        if (unmapped < 0)
-        {
-            failure = new PkramIOException("cannot unmap memory file: path=" + path + ", errno=" +
-                Native.errnoName(-unmapped));
-        }
-        failure = closeDescriptor(failure);
-        if (failure != null)
-        {
-            throw failure;
-        }
+        mapping.close();
     }
 
     /**
@@ -811,77 +456,7 @@ public final class PhysMem implements AutoCloseable
      */
     public void closeDetached()
     {
-        if (!beginClose())
-        {
-            return;
-        }
-        PkramException failure = null;
-        final long replaced = Native.mmap(address, size, Native.PROT_READ | Native.PROT_WRITE,
-            Native.MAP_FIXED | Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE, -1, 0);
-        if (replaced < 0)
-        {
-            // Unmapping instead would free the address for the next mapping: keep the file mapped. The mapping
-            // holds a reference to the open file description, so its lock stays too, after the close below.
-            failure = mapFailure("cannot detach memory file; it stays mapped and locked by this process: path=" +
-                path + ", size=" + size, (int)-replaced);
-        }
-        final PkramIOException closeFailure = closeDescriptor(null);
-        if (failure == null)
-        {
-            failure = closeFailure;
-        }
-        else if (closeFailure != null)
-        {
-            failure.addSuppressed(closeFailure);
-        }
-        if (failure != null)
-        {
-            throw failure;
-        }
-    }
-
-    /**
-     * Mark closed and close the arena, so that {@link #segment()} fails from now on. If the arena cannot
-     * close (a thread is in a downcall using the segment), nothing is released and the close may be retried.
-     *
-     * @return false when already closed.
-     */
-    private boolean beginClose()
-    {
-        if (!closed.compareAndSet(false, true))
-        {
-            return false;
-        }
-        try
-        {
-            arena.close();
-        }
-        catch (final IllegalStateException ex)
-        {
-            closed.set(false);
-            throw ex;
-        }
-        return true;
-    }
-
-    /**
-     * Close the descriptor: the lock goes with it, as this was the last reference to the open file
-     * description once the mapping is gone.
-     */
-    private PkramIOException closeDescriptor(final PkramIOException failure)
-    {
-        final int rc = Native.close(fd);
-        if (rc < 0)
-        {
-            final PkramIOException io = new PkramIOException("cannot close memory file: path=" + path + ", errno=" +
-                Native.errnoName(-rc));
-            if (failure == null)
-            {
-                return io;
-            }
-            failure.addSuppressed(io);
-        }
-        return failure;
+        mapping.closeDetached();
     }
 
     @Override
