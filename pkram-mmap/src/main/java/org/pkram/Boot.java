@@ -33,19 +33,7 @@ final class Boot
         final PhysMem mem = PhysMem.open(options.memoryFile());
         try
         {
-            try
-            {
-                final Pkram pkram = boot(mem, options);
-                // A native call, where a fault the walk raised is delivered (see Pkram.deliverFaults).
-                mem.checkIntact();
-                return pkram;
-            }
-            catch (final InternalError fault)
-            {
-                // SIGBUS in an unsafe access: the file was truncated under the mapping, or something worse.
-                mem.checkIntact();
-                throw fault;
-            }
+            return Faults.guarded(mem, () -> boot(mem, options));
         }
         catch (final RuntimeException | Error ex)
         {

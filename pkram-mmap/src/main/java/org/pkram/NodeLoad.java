@@ -156,20 +156,12 @@ public final class NodeLoad implements AutoCloseable
         }
         final NodeList nodes = pkram.nodes();
         final Truncator truncator = pkram.pages().truncator();
-        try
+        Faults.guarded(pkram.mem(), () -> Truncator.reclaim(nodes, () ->
         {
-            Truncator.reclaim(nodes, () ->
-            {
-                nodes.loadFinished(record);
-                state = State.FINISHED;
-                return List.of(record);
-            }, taken -> freeRest(truncator));
-            pkram.deliverFaults();
-        }
-        catch (final InternalError fault)
-        {
-            throw pkram.faulted(fault);
-        }
+            nodes.loadFinished(record);
+            state = State.FINISHED;
+            return List.of(record);
+        }, taken -> freeRest(truncator)));
     }
 
     private void freeRest(final Truncator truncator)

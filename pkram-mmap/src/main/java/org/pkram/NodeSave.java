@@ -95,15 +95,7 @@ public final class NodeSave implements AutoCloseable
         {
             current.finish();
         }
-        try
-        {
-            pkram.nodes().commit(record, node);
-            pkram.deliverFaults();
-        }
-        catch (final InternalError fault)
-        {
-            throw pkram.faulted(fault);
-        }
+        Faults.guarded(pkram.mem(), () -> pkram.nodes().commit(record, node));
         state = State.FINISHED;
     }
 

@@ -125,23 +125,15 @@ public final class Pkram implements AutoCloseable
         checkBooted();
         final byte[] utf8 = Names.utf8(name);
         viewsHandedOut.set(true);
-        try
+        final NodeRecord record = Faults.guarded(mem, () -> nodes.prepareSave(name, mode == Mode.CRASH_SAFE, () ->
         {
-            final NodeRecord record = nodes.prepareSave(name, mode == Mode.CRASH_SAFE, () ->
-            {
-                final long pfn = pages.allocMeta();
-                final UnsafeBuffer node = mem.page(pfn);
-                NodeDescriptor.putName(node, utf8);
-                NodeDescriptor.flags(node, NodeDescriptor.PKRAM_SAVE);
-                return pfn;
-            });
-            deliverFaults();
-            return new NodeSave(this, record, mem.page(record.pfn));
-        }
-        catch (final InternalError fault)
-        {
-            throw faulted(fault);
-        }
+            final long pfn = pages.allocMeta();
+            final UnsafeBuffer node = mem.page(pfn);
+            NodeDescriptor.putName(node, utf8);
+            NodeDescriptor.flags(node, NodeDescriptor.PKRAM_SAVE);
+            return pfn;
+        }));
+        return new NodeSave(this, record, mem.page(record.pfn));
     }
 
     /**
@@ -161,16 +153,8 @@ public final class Pkram implements AutoCloseable
     {
         checkBooted();
         viewsHandedOut.set(true);
-        try
-        {
-            final NodeRecord record = nodes.prepareLoad(name);
-            deliverFaults();
-            return new NodeLoad(this, record, mem.page(record.pfn));
-        }
-        catch (final InternalError fault)
-        {
-            throw faulted(fault);
-        }
+        final NodeRecord record = Faults.guarded(mem, () -> nodes.prepareLoad(name));
+        return new NodeLoad(this, record, mem.page(record.pfn));
     }
 
     /**
@@ -185,16 +169,8 @@ public final class Pkram implements AutoCloseable
     {
         checkBooted();
         final Truncator truncator = pages.truncator();
-        try
-        {
-            final int freed = Truncator.reclaim(nodes, nodes::truncate, r -> truncator.truncateNode(r.pfn)).size();
-            deliverFaults();
-            return freed;
-        }
-        catch (final InternalError fault)
-        {
-            throw faulted(fault);
-        }
+        return Faults.guarded(mem, () -> Truncator.reclaim(nodes, nodes::truncate,
+            record -> truncator.truncateNode(record.pfn))).size();
     }
 
     /**
@@ -293,15 +269,7 @@ public final class Pkram implements AutoCloseable
         {
             return;
         }
-        try
-        {
-            reboot.run(nodes, true, "reboot()");
-            deliverFaults();
-        }
-        catch (final InternalError fault)
-        {
-            throw faulted(fault);
-        }
+        Faults.guarded(mem, () -> reboot.run(nodes, true, "reboot()"));
         closed = true;
         ShutdownHook.remove(shutdownHook);
         shutdownHook = null;
@@ -412,30 +380,6 @@ public final class Pkram implements AutoCloseable
     Publisher publisher()
     {
         return publisher;
-    }
-
-    /**
-     * A page access faulted (the JVM raises SIGBUS in an unsafe access as {@code InternalError}): when the
-     * memory file was truncated under the mapping, report that (EUCLEAN) instead.
-     *
-     * @param fault the error raised.
-     * @return {@code fault}, to rethrow when the file is whole (some other fault).
-     * @throws org.pkram.error.CorruptImageException (EUCLEAN) the file was truncated while attached.
-     */
-    InternalError faulted(final InternalError fault)
-    {
-        mem.checkIntact();
-        return fault;
-    }
-
-    /**
-     * End a call that walked the mapping: a native call (fstat), where the JVM delivers a fault the walk
-     * raised. Compiled code raises such a fault asynchronously, at the thread's next poll; without this, it
-     * could surface after the call returned, past its handler. Reports a truncation (EUCLEAN) directly too.
-     */
-    void deliverFaults()
-    {
-        mem.checkIntact();
     }
 
     void checkBooted()

@@ -346,7 +346,8 @@ public final class PhysMem implements AutoCloseable
     public void checkIntact()
     {
         checkOpen();
-        final long actual = MemoryFileChecks.stat(path, mapping.fd()).size();
+        final long seen = FileSize.of(mapping.fd());
+        final long actual = seen >= 0 ? seen : MemoryFileChecks.stat(path, mapping.fd()).size();
         if (actual < size)
         {
             throw new CorruptImageException("memory file was truncated while attached: path=" + path +
