@@ -23,6 +23,8 @@ final class CrashStats
     private final LongAdder lostNodes = new LongAdder();
     private final LongAdder phantomNodes = new LongAdder();
     private final LongAdder leaks = new LongAdder();
+    private final LongAdder disagreements = new LongAdder();
+    private final LongAdder oracleChecks = new LongAdder();
     private final LongAdder verified = new LongAdder();
     private final LongAdder events = new LongAdder();
     private final LongAdder freshWindows = new LongAdder();
@@ -121,6 +123,8 @@ final class CrashStats
         lostNodes.add(outcome.lost.size());
         phantomNodes.add(outcome.phantom.size());
         leaks.add(outcome.leaked.isEmpty() ? 0 : 1);
+        disagreements.add(outcome.disagreed.isEmpty() ? 0 : 1);
+        oracleChecks.add(outcome.oracleChecked ? 1 : 0);
         verified.add(outcome.verified);
     }
 
@@ -173,6 +177,8 @@ final class CrashStats
             .append(lostNodes.sum()).append(" lost nodes")
             .append("; ").append(phantomNodes.sum()).append(" half-saved or stale nodes visible, ")
             .append(leaks.sum()).append(" page leaks, ")
+            .append(disagreements.sum()).append(" oracle disagreements (in ").append(oracleChecks.sum())
+            .append(" images read by both), ")
             .append(verified.sum()).append(" nodes verified after a crash, ")
             .append(events.sum()).append(" workload events, ")
             .append(freshWindows.sum()).append(" crashes inside a fresh boot (failed closed), ")

@@ -11,6 +11,8 @@ import org.pkram.layout.FileHeaderDescriptor;
 import org.pkram.TestAccess;
 import org.pkram.mem.PageAllocator;
 import org.pkram.mem.PhysMem;
+import org.pkram.oracle.ImageOracle;
+import org.pkram.oracle.ScannerAgreement;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,11 +31,14 @@ import java.util.TreeSet;
 
 /**
  * The check after a crash. On the memory file as the dead process left it: read the pfn file, run fsck
- * ({@link ImageScanner#check}) read-only. On a copy of it (so the next process continues from the
- * crashed state itself): boot, compare the node names with what must and may be there, compare what
+ * ({@link ImageScanner#check}) read-only and enumerate its nodes through the library's views, and read it
+ * with the independent {@link ImageOracle}. On a copy of it (so the next process continues from the
+ * crashed state itself): boot (the oracle must accept exactly the images boot accepts), require the
+ * oracle and the library to read the same image (preserved pages, nodes, every node's objects, links and
+ * entries; {@link ScannerAgreement}), compare the node names with what must and may be there, compare what
  * the walk found per node with its seed, account for every page (reserved exactly where the image
- * references a page, nothing else taken), load and verify every node, and check that then only the
- * super block page is still taken.
+ * references a page, by the scanner's reading and by the oracle's, nothing else taken), load and verify
+ * every node, and check that then only the super block page is still taken.
  * <p>
  * The one boot failure accepted is the documented fail-closed window: the process died inside a fresh
  * boot, after it cleared the file header's super block and before it exported the new one, and the old
@@ -52,10 +57,14 @@ final class ImageCheck
         final List<String> phantom = new ArrayList<>();
         /** Pages taken that nothing references, or referenced and not reserved. */
         final List<String> leaked = new ArrayList<>();
+        /** Where the oracle reads the image otherwise than the scanner, the views, the allocator or boot. */
+        final List<String> disagreed = new ArrayList<>();
         /** The names found, when the boot succeeded. */
         final Set<String> present = new TreeSet<>();
         /** True when an image was booted. */
         boolean booted;
+        /** True when the oracle's reading was compared with the scanner's, the views' and the allocator's. */
+        boolean oracleChecked;
         /** True when the crash left the fail-closed window (stale pfn, or no pfn file after a fresh boot). */
         boolean freshWindow;
         /** Nodes loaded and verified. */
@@ -63,13 +72,14 @@ final class ImageCheck
 
         boolean clean()
         {
-            return corrupt.isEmpty() && lost.isEmpty() && phantom.isEmpty() && leaked.isEmpty();
+            return corrupt.isEmpty() && lost.isEmpty() && phantom.isEmpty() && leaked.isEmpty() && disagreed.isEmpty();
         }
 
         @Override
         public String toString()
         {
-            return "corrupt=" + corrupt + " lost=" + lost + " phantom=" + phantom + " leaked=" + leaked;
+            return "corrupt=" + corrupt + " lost=" + lost + " phantom=" + phantom + " leaked=" + leaked +
+                " disagreed=" + disagreed;
         }
     }
 
@@ -109,20 +119,28 @@ final class ImageCheck
             return outcome;
         }
         final long pfn = exported.getAsLong();
+        // The oracle reads the file once, as the dead process left it (the copy booted below is the same bytes).
+        final ImageOracle.Image oracle = ImageOracle.read(file, pfn);
         final List<String> problems = new ArrayList<>();
         final ScanResult scan;
+        ScannerAgreement.LibraryReading library = null;
         final long headerPfn;
         try (PhysMem mem = PhysMem.openReadOnly(file))
         {
             headerPfn = FileHeaderDescriptor.superBlockPfn(mem.page(0));
             scan = ImageScanner.check(mem, pfn, problems);
+            if (problems.isEmpty())
+            {
+                library = ScannerAgreement.read(mem, scan);
+            }
         }
         catch (final RuntimeException ex)
         {
             if (freshBoot)
             {
                 // The fresh boot may have overwritten the old image: only boot's answer matters here.
-                return bootCopy(file, pfn, must, may, freshBoot, scratch, random, null, List.of(), outcome);
+                return bootCopy(file, pfn, must, may, freshBoot, scratch, random, null, List.of(), oracle, null,
+                    outcome);
             }
             outcome.corrupt.add("fsck cannot walk the image: " + ex);
             return outcome;
@@ -132,7 +150,13 @@ final class ImageCheck
             outcome.corrupt.add("the pfn file says 0x" + Long.toHexString(pfn) + ", the file header 0x" +
                 Long.toHexString(headerPfn));
         }
-        return bootCopy(file, pfn, must, may, freshBoot, scratch, random, scan, problems, outcome);
+        if (problems.isEmpty() != oracle.valid() && headerPfn == pfn)
+        {
+            // fsck does not look at the file header's super block pfn; the oracle does, as boot does.
+            outcome.disagreed.add(oracle.valid() ? "fsck finds problems in an image the oracle accepts: " + problems :
+                "fsck finds nothing wrong with an image the oracle refuses: " + oracle.problem());
+        }
+        return bootCopy(file, pfn, must, may, freshBoot, scratch, random, scan, problems, oracle, library, outcome);
     }
 
     private static Outcome bootCopy(
@@ -145,6 +169,8 @@ final class ImageCheck
         final SplittableRandom random,
         final ScanResult scan,
         final List<String> problems,
+        final ImageOracle.Image oracle,
+        final ScannerAgreement.LibraryReading library,
         final Outcome outcome) throws IOException
     {
         final Path copy = scratch.resolve("verify.mem");
@@ -159,6 +185,7 @@ final class ImageCheck
             }
             catch (final InvalidSuperBlockException ex)
             {
+                refusedByOracleToo(oracle, ex, outcome);
                 if (freshBoot && ex.getMessage().contains("stale"))
                 {
                     outcome.freshWindow = true;
@@ -169,6 +196,7 @@ final class ImageCheck
             }
             catch (final RuntimeException ex)
             {
+                refusedByOracleToo(oracle, ex, outcome);
                 outcome.corrupt.add("boot failed: " + ex + (problems.isEmpty() ? "" : "; fsck: " + problems));
                 return outcome;
             }
@@ -178,6 +206,23 @@ final class ImageCheck
                 if (!problems.isEmpty())
                 {
                     outcome.corrupt.add("fsck: " + problems);
+                }
+                if (!oracle.valid())
+                {
+                    outcome.disagreed.add("boot accepted an image the oracle refuses: " + oracle.problem());
+                }
+                else if (library != null)
+                {
+                    // Before anything is loaded: the allocator as boot left it.
+                    outcome.disagreed.addAll(ScannerAgreement.compare(oracle, library));
+                    outcome.disagreed.addAll(ScannerAgreement.compareAllocator(oracle, TestAccess.allocator(pk)));
+                    outcome.oracleChecked = true;
+                }
+                if (!outcome.disagreed.isEmpty())
+                {
+                    // The library misreads the image (or the oracle does): loads over a misread image may free a
+                    // page twice and end the check without a report. The disagreement is the finding.
+                    return outcome;
                 }
                 if (scan == null)
                 {
@@ -192,6 +237,15 @@ final class ImageCheck
         {
             Files.deleteIfExists(copy);
             Files.deleteIfExists(PfnFile.of(copy));
+        }
+    }
+
+    private static void refusedByOracleToo(final ImageOracle.Image oracle, final RuntimeException bootError,
+        final Outcome outcome)
+    {
+        if (oracle.valid())
+        {
+            outcome.disagreed.add("boot refused an image the oracle accepts: " + bootError);
         }
     }
 

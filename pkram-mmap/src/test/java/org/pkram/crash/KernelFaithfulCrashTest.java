@@ -9,12 +9,14 @@ import org.pkram.PkramOptions;
 import org.pkram.boot.PfnFile;
 import org.pkram.error.Errno;
 import org.pkram.error.InvalidSuperBlockException;
+import org.pkram.oracle.ImageOracle;
 import org.pkram.testing.ScratchDir;
 
 import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -57,6 +59,10 @@ class KernelFaithfulCrashTest
             assertEquals(CrashChild.KILLED_EXIT_CODE, child.kill());
         }
         final String before = sha256(file);
+        // The format itself forbids booting it, read without the library.
+        final ImageOracle.Image oracle = ImageOracle.read(file, pfn);
+        assertFalse(oracle.valid());
+        assertTrue(oracle.problem().contains("consumed"), oracle.problem());
         for (final Mode mode : Mode.values())
         {
             final InvalidSuperBlockException ex = assertThrows(InvalidSuperBlockException.class,

@@ -22,13 +22,20 @@
  *       and not loaded since), which may be (a save, load or truncate in progress: before or after its
  *       commit point), and that every other name must be absent;</li>
  *   <li>runs fsck ({@code ImageScanner.check}) read-only on the file as the child left it: no problem
- *       allowed;</li>
- *   <li>boots a copy ({@link org.pkram.crash.ImageCheck}): the boot must succeed; the names must
- *       match the model; each node's walk (objects, folios, pages, links, data length) must match its
- *       seed; the image must reference exactly the pages its nodes account for; the allocator must
- *       hold exactly those pages reserved and nothing else (free + reserved + used + banned = all
- *       pages); every node is loaded and checked byte for byte; after that only the super block page
- *       is still taken;</li>
+ *       allowed; and reads the same file with {@link org.pkram.oracle.ImageOracle}, a second reading of
+ *       docs/FORMAT.md that shares no code with the library (own constants, own little-endian reads), so
+ *       that the library is not judged by itself alone;</li>
+ *   <li>boots a copy ({@link org.pkram.crash.ImageCheck}): the boot must succeed, and the oracle must
+ *       accept exactly what boot accepts; the oracle and the library must read the same image
+ *       ({@link org.pkram.oracle.ScannerAgreement}: the scanner's preserved pages, regions list pages and
+ *       nodes with their counts, and every node's objects, links and entries as the library's views
+ *       enumerate them); right after boot the allocator must hold exactly the oracle's preserved pages
+ *       but the regions list pages reserved (a disagreement ends the check there: loads over a misread
+ *       image could free a page twice); the names must match the model; each node's walk (objects,
+ *       folios, pages, links, data length) must match its seed; the image must reference exactly the
+ *       pages its nodes account for; the allocator must hold exactly those pages reserved and nothing
+ *       else (free + reserved + used + banned = all pages); every node is loaded and checked byte for
+ *       byte; after that only the super block page is still taken;</li>
  *   <li>lets the next child continue from the crashed file itself, so boots after crashes, and
  *       crashes during those boots, pile up across runs.</li>
  * </ul>
@@ -46,7 +53,8 @@
  * refused, the file is left byte-identical, and {@code dropInvalid} starts empty.
  * <p>
  * Each test prints one summary line, e.g.
- * {@code crash harness: 60 kill points (60 random, 0 named), 352 boots, 0 corrupt boots, 0 lost nodes; ...}.
+ * {@code crash harness: 60 kill points (60 random, 0 named), 352 boots, 0 corrupt boots, 0 lost nodes; ...,
+ * 0 oracle disagreements (in 60 images read by both), ...}.
  * Findings do not stop a run: the lane keeps the evidence (image, pfn file, the child's output, a
  * report) under {@code target/crash-failures/}, starts again on a new file, and the test fails at the
  * end listing them (at most five).

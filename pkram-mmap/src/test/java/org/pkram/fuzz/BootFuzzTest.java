@@ -81,6 +81,7 @@ class BootFuzzTest
         final List<String> reports = new ArrayList<>();
         int failures = 0;
         final long start = System.nanoTime();
+        long oracleCompared = 0;
         try (BootHarness harness = new BootHarness(dir.resolve("run"), timeoutMillis))
         {
             for (int i = from; i < from + images; i++)
@@ -146,12 +147,15 @@ class BootFuzzTest
                         i - from + 1, booted, refused, failures, (System.nanoTime() - start) / 1e9);
                 }
             }
+            oracleCompared = harness.oracleCompared();
         }
         final long crashes = failuresByKind.getOrDefault("crash", 0) + failuresByKind.getOrDefault("hang", 0) +
             failuresByKind.getOrDefault("inconsistent boot", 0);
         final long changed = failuresByKind.getOrDefault("changed file", 0);
+        final long disagreements = failuresByKind.getOrDefault("oracle disagrees", 0);
         System.out.printf("boot fuzzer: %d fuzzed images (%d booted consistently, %d refused with a pkram exception)," +
-            " %d crashes, %d changed files%n", booted + refused + failures, booted, refused, crashes, changed);
+            " %d crashes, %d changed files, %d oracle disagreements (%d booted images read by both)%n",
+            booted + refused + failures, booted, refused, crashes, changed, disagreements, oracleCompared);
         long covered = 0;
         for (final long n : targetedRun)
         {

@@ -6,6 +6,7 @@ import org.pkram.NodeLoad;
 import org.pkram.ObjLoad;
 import org.pkram.Pkram;
 import org.pkram.PkramOptions;
+import org.pkram.TestAccess;
 import org.pkram.boot.ImageScanner;
 import org.pkram.boot.PfnFile;
 import org.pkram.error.CorruptImageException;
@@ -15,6 +16,8 @@ import org.pkram.error.NotAMemoryFileException;
 import org.pkram.error.PkramException;
 import org.pkram.layout.Pfn;
 import org.pkram.mem.PhysMem;
+import org.pkram.oracle.ImageOracle;
+import org.pkram.oracle.ScannerAgreement;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -44,11 +47,15 @@ import java.util.concurrent.TimeoutException;
  * <ul>
  * <li>refused: the error is a {@link PkramException} of the kinds boot documents (not a memory file,
  * invalid super block, corrupt image), the memory file is byte-identical and its pfn file untouched, and
- * the format ({@link ReferenceCheck}) forbids the image too; with {@code dropInvalid} the same image then
+ * the format ({@link ImageOracle}) forbids the image too; with {@code dropInvalid} the same image then
  * boots empty;</li>
- * <li>booted: the format allows the image, the nodes are the ones it describes, every node can be loaded
+ * <li>booted: the format allows the image; the scanner's walk (preserved pages, nodes and their counts,
+ * regions list) and the structure the library's views enumerate are exactly the oracle's, and the
+ * allocator holds exactly the oracle's preserved pages reserved but the regions list pages
+ * ({@link ScannerAgreement}); the nodes are the ones it describes, every node can be loaded
  * whole (objects, folios, bytes) with no error but the documented EINVAL of an object holding nothing,
- * an orderly reboot leaves an image fsck finds clean and the next boot finds the remaining nodes.</li>
+ * an orderly reboot leaves an image fsck finds clean, which the oracle and the scanner read alike, and the
+ * next boot finds the remaining nodes.</li>
  * </ul>
  * Every boot runs on a worker thread under a time limit, so a hang is reported rather than suffered.
  */
@@ -87,6 +94,8 @@ final class BootHarness implements AutoCloseable
     private final Path file;
     private final Path pfnFile;
     private final long timeoutMillis;
+    /** Booted images the oracle and the library were compared on. */
+    private long oracleCompared;
     /** What the file holds, when known (after a refusal left it unchanged); null otherwise. */
     private byte[] onDisk;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r ->
@@ -108,6 +117,12 @@ final class BootHarness implements AutoCloseable
         return file;
     }
 
+    /** @return booted images whose readings by the oracle and by the library (scanner, views, allocator) met. */
+    long oracleCompared()
+    {
+        return oracleCompared;
+    }
+
     /**
      * @param image     the file's bytes.
      * @param requested the {@code pkram=} pfn.
@@ -118,7 +133,7 @@ final class BootHarness implements AutoCloseable
     {
         writeImage(image);
         deletePfnFile();
-        final ReferenceCheck.Result reference = ReferenceCheck.check(image, requested);
+        final ImageOracle.Image reference = ImageOracle.read(image, requested);
         final Throwable error = call("boot", () -> bootAndVerify(requested, mode, reference, image));
         if (error == null)
         {
@@ -304,13 +319,28 @@ final class BootHarness implements AutoCloseable
         }
     }
 
-    private void bootAndVerify(final long requested, final Mode mode, final ReferenceCheck.Result reference,
+    private void bootAndVerify(final long requested, final Mode mode, final ImageOracle.Image reference,
         final byte[] image) throws FuzzFailure
     {
+        // The library's own reading of the image, taken before the boot writes to it; only for an image the
+        // oracle accepts (a refused one has no structure to compare, and the verdicts are compared anyway).
+        ScannerAgreement.LibraryReading library = null;
+        RuntimeException scanError = null;
+        if (reference.valid())
+        {
+            try
+            {
+                library = ScannerAgreement.scan(file, requested);
+            }
+            catch (final RuntimeException ex)
+            {
+                scanError = ex;
+            }
+        }
         final Pkram first = Pkram.boot(PkramOptions.of(file).superBlockPfn(requested).mode(mode).shutdownHook(false));
         try
         {
-            verifyBooted(first, mode, reference, image);
+            verifyBooted(first, mode, reference, image, library, scanError);
         }
         catch (final FuzzFailure ex)
         {
@@ -322,10 +352,37 @@ final class BootHarness implements AutoCloseable
         }
     }
 
-    private void verifyBooted(final Pkram first, final Mode mode, final ReferenceCheck.Result reference,
-        final byte[] image) throws FuzzFailure
+    /**
+     * The booted image as the oracle reads it, as the scanner and the views read it, and as the allocator holds
+     * it right after boot: any difference is a failure, whichever side is wrong.
+     */
+    private void agree(final ImageOracle.Image reference, final ScannerAgreement.LibraryReading library,
+        final RuntimeException scanError, final Pkram booted) throws FuzzFailure
     {
-        final Map<String, ReferenceCheck.NodeFacts> expected = new TreeMap<>();
+        oracleCompared++;
+        if (library == null)
+        {
+            throw new FuzzFailure("oracle disagrees", "boot accepted the image, the oracle too, but the scanner " +
+                "alone refuses it: " + scanError, scanError, false);
+        }
+        final List<String> disagreements = new ArrayList<>(ScannerAgreement.compare(reference, library));
+        disagreements.addAll(ScannerAgreement.compareAllocator(reference, TestAccess.allocator(booted)));
+        if (!disagreements.isEmpty())
+        {
+            throw new FuzzFailure("oracle disagrees", "the oracle and the library read the booted image " +
+                "differently: " + String.join("; ", disagreements), null, false);
+        }
+    }
+
+    private void verifyBooted(
+        final Pkram first,
+        final Mode mode,
+        final ImageOracle.Image reference,
+        final byte[] image,
+        final ScannerAgreement.LibraryReading library,
+        final RuntimeException scanError) throws FuzzFailure
+    {
+        final Map<String, ImageOracle.Node> expected = new TreeMap<>();
         final List<String> kept = new ArrayList<>();
         try (first)
         {
@@ -334,6 +391,7 @@ final class BootHarness implements AutoCloseable
                 throw new FuzzFailure("accepted a damaged image", "boot accepted an image the format forbids: " +
                     reference.problem(), null, false);
             }
+            agree(reference, library, scanError, first);
             reference.nodes().forEach(n -> expected.put(n.name(), n));
             final List<String> names = new ArrayList<>(first.nodeNames());
             names.sort(null);
@@ -445,23 +503,39 @@ final class BootHarness implements AutoCloseable
     private void fsck(final long pfn, final String when) throws FuzzFailure
     {
         final List<String> problems = new ArrayList<>();
+        final ScannerAgreement.LibraryReading library;
         try (PhysMem mem = PhysMem.openReadOnly(file))
         {
-            ImageScanner.check(mem, pfn, problems);
+            final var scan = ImageScanner.check(mem, pfn, problems);
+            library = problems.isEmpty() ? ScannerAgreement.read(mem, scan) : null;
         }
         if (!problems.isEmpty())
         {
             throw new FuzzFailure("fsck", "fsck finds problems " + when + ": " + problems, null, false);
         }
-        final ReferenceCheck.Result reference = ReferenceCheck.check(FuzzSeeds.read(file), pfn);
+        final ImageOracle.Image reference;
+        try
+        {
+            reference = ImageOracle.read(file, pfn);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
         if (!reference.valid())
         {
             throw new FuzzFailure("fsck", "the format forbids the image " + when + ": " + reference.problem(), null,
                 false);
         }
+        final List<String> disagreements = ScannerAgreement.compare(reference, library);
+        if (!disagreements.isEmpty())
+        {
+            throw new FuzzFailure("oracle disagrees", "the oracle and the scanner read the image " + when +
+                " differently: " + String.join("; ", disagreements), null, false);
+        }
     }
 
-    private static void loadAll(final Pkram pk, final ReferenceCheck.NodeFacts facts, final byte[] image)
+    private static void loadAll(final Pkram pk, final ImageOracle.Node facts, final byte[] image)
         throws FuzzFailure
     {
         final byte[] buffer = new byte[8192];
@@ -491,21 +565,22 @@ final class BootHarness implements AutoCloseable
                     }
                     return;
                 }
-                final ReferenceCheck.ObjFacts expected = facts.objs().get(i);
+                final ImageOracle.Obj expected = facts.objs().get(i);
+                final List<ImageOracle.Entry> folioEntries = expected.folioEntries();
+                final long[] bytePfns = expected.bytePfns();
                 long folios = 0;
                 long pages = 0;
                 Folio folio;
                 while ((folio = obj.loadFolio()) != null)
                 {
-                    if (folios < expected.folioEntries().length)
+                    if (folios < folioEntries.size())
                     {
-                        final long entry = expected.folioEntries()[(int)folios];
-                        if (folio.pfn() != entry >>> Pfn.PAGE_SHIFT || folio.order() != (entry & 0x1f) ||
-                            folio.index() != expected.folioIndices()[(int)folios])
+                        final ImageOracle.Entry entry = folioEntries.get((int)folios);
+                        if (folio.pfn() != entry.pfn() || folio.order() != entry.order() ||
+                            folio.index() != entry.index())
                         {
                             throw new FuzzFailure("load", facts.name() + " obj " + i + " folio " + folios + ": " +
-                                folio + ", the image holds entry 0x" + Long.toHexString(entry) + " at index " +
-                                expected.folioIndices()[(int)folios], null, false);
+                                folio + ", the image holds " + entry, null, false);
                         }
                     }
                     folio.buffer().getLong(0);
@@ -520,7 +595,7 @@ final class BootHarness implements AutoCloseable
                     for (int k = 0; k < n; )
                     {
                         final long at = bytes + k;
-                        final long pfn = expected.bytePfns()[(int)(at >>> Pfn.PAGE_SHIFT)];
+                        final long pfn = bytePfns[(int)(at >>> Pfn.PAGE_SHIFT)];
                         final int within = (int)(at & (Pfn.PAGE_SIZE - 1));
                         final int chunk = Math.min(n - k, Pfn.PAGE_SIZE - within);
                         final int from = (int)(Le.page(pfn) + within);
@@ -533,7 +608,7 @@ final class BootHarness implements AutoCloseable
                     }
                     bytes += n;
                 }
-                if (folios != expected.folios() || pages != expected.folioPages() || bytes != expected.dataLen() ||
+                if (folios != expected.folioCount() || pages != expected.folioPages() || bytes != expected.dataLen() ||
                     obj.dataLength() != expected.dataLen())
                 {
                     throw new FuzzFailure("load", facts.name() + " obj " + i + ": " + folios + " folios, " + pages +

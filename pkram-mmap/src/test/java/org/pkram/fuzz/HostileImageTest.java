@@ -26,6 +26,7 @@ import org.pkram.layout.Pfn;
 import org.pkram.layout.RegionListDescriptor;
 import org.pkram.layout.SuperBlockDescriptor;
 import org.pkram.mem.PhysMem;
+import org.pkram.oracle.ImageOracle;
 import org.pkram.testing.ScratchDir;
 
 import java.io.IOException;
@@ -375,7 +376,7 @@ class HostileImageTest
         final long dataLen = Le.u64(live.image(), Le.page(obj.pfn()) + ObjDescriptor.DATA_LEN_OFFSET);
         final long shorter = dataLen - (dataLen - 1) % Pfn.PAGE_SIZE;
         final byte[] image = set64(live, obj, ObjDescriptor.DATA_LEN_OFFSET, shorter);
-        assertTrue(ReferenceCheck.check(image, live.sbPfn()).valid());
+        assertTrue(ImageOracle.read(image, live.sbPfn()).valid());
         final Path file = write(image);
         try (Pkram pk = FuzzSeeds.boot(file, live.sbPfn(), Mode.KERNEL_FAITHFUL))
         {
@@ -546,8 +547,8 @@ class HostileImageTest
     {
         final byte[] image = Arrays.copyOf(live.image(), (int)(live.image().length + delta));
         final Path file = write(image);
-        final List<String> expected = ReferenceCheck.check(image, live.sbPfn()).nodes().stream()
-            .map(ReferenceCheck.NodeFacts::name).sorted().toList();
+        final List<String> expected = ImageOracle.read(image, live.sbPfn()).nodes().stream()
+            .map(ImageOracle.Node::name).sorted().toList();
         final long pfn;
         try (Pkram pk = FuzzSeeds.boot(file, live.sbPfn(), Mode.CRASH_SAFE))
         {
@@ -630,7 +631,7 @@ class HostileImageTest
         try
         {
             final Path file = write(image);
-            assertFalse(ReferenceCheck.check(image, pfn).valid(), "the format forbids it too");
+            assertFalse(ImageOracle.read(image, pfn).valid(), "the format forbids it too");
             for (final Mode mode : Mode.values())
             {
                 final PkramException ex = assertThrows(type, () -> FuzzSeeds.boot(file, pfn, mode).close(),

@@ -28,7 +28,7 @@ final class Mutations
 
     /** Rebuild the regions list to match the mutated chain, so that only the chain walk can tell. */
     static final Mutation RESEAL = new Mutation("regions list rebuilt to match",
-        i -> ReferenceCheck.reseal(i.bytes, i.requested));
+        i -> Reseal.reseal(i.bytes, i.requested));
 
     private Mutations()
     {

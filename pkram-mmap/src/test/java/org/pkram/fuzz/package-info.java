@@ -5,7 +5,12 @@
  * <ul>
  * <li>{@link org.pkram.fuzz.BootFuzzTest}: mutations of valid seed images ({@link org.pkram.fuzz.FuzzSeeds})
  * booted in-process ({@link org.pkram.fuzz.BootHarness}); the verdict must agree with an independent
- * reading of docs/FORMAT.md ({@link org.pkram.fuzz.ReferenceCheck}).</li>
+ * reading of docs/FORMAT.md ({@link org.pkram.oracle.ImageOracle}, which shares no code with the library),
+ * and on every image that boots the library must read what the oracle reads
+ * ({@link org.pkram.oracle.ScannerAgreement}): the scanner's preserved pages, regions list pages and nodes
+ * with their counts, every node's objects, links and entries through the library's views, and the
+ * allocator's reserved pages right after boot (the oracle's preserved pages but the regions list pages).
+ * The same comparison runs on the image each orderly reboot leaves.</li>
  * <li>{@link org.pkram.fuzz.HostileImageTest}: one kind of damage at a time, with the exception each gets,
  * and a regression test for each validation bug the fuzzer found.</li>
  * </ul>
@@ -23,6 +28,6 @@
  * </pre>
  * (With surefire 3.5, {@code -Dtest='org.pkram.fuzz.*'} matches nothing; use {@code org.pkram.fuzz.**}.)
  * The run ends with {@code boot fuzzer: M fuzzed images (B booted consistently, R refused with a pkram
- * exception), C crashes, F changed files}.
+ * exception), C crashes, F changed files, D oracle disagreements (K booted images read by both)}.
  */
 package org.pkram.fuzz;
