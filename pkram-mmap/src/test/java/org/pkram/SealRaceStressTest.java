@@ -203,16 +203,18 @@ final class SealRaceStressTest
 
     private static void discard(final Pkram pk, final String name, final List<MutableDirectBuffer> staleViews)
     {
+        final MutableDirectBuffer view;
         try (NodeSave save = pk.prepareSave(name))
         {
             try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS))
             {
                 final Folio folio = pk.allocFolio(0);
-                staleViews.add(folio.buffer());
+                view = folio.buffer();
                 obj.saveFolio(folio, 0);
             }
             // No finish: close discards, and the saved folio's view is detached.
         }
+        staleViews.add(view); // stale once the discard went through
     }
 
     private static void load(final Pkram pk, final String name, final List<MutableDirectBuffer> staleViews)
@@ -230,8 +232,11 @@ final class SealRaceStressTest
                         throw new AssertionError(name + ": folio at index " + folio.index() +
                             " damaged in a racing load");
                     }
-                    staleViews.add(folio.buffer());
+                    final MutableDirectBuffer view = folio.buffer();
                     pk.freeFolio(folio);
+                    // Stale only once the free went through: a free refused after the seal leaves the folio,
+                    // and its view, the caller's, over a page the sealed image preserves.
+                    staleViews.add(view);
                 }
                 final byte[] back = new byte[50];
                 final int n = obj.read(back, 0, back.length);
