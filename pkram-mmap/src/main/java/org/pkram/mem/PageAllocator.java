@@ -1,13 +1,26 @@
 package org.pkram.mem;
 
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.LongAdder;
-
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pkram.error.InvalidArgumentException;
 import org.pkram.error.OutOfPagesException;
 import org.pkram.layout.Pfn;
+
+import static org.pkram.mem.BitmapWords.ALL_TAKEN;
+import static org.pkram.mem.BitmapWords.PFNS_PER_WORD;
+import static org.pkram.mem.BitmapWords.WORD_MASK;
+import static org.pkram.mem.BitmapWords.WORD_ORDER;
+import static org.pkram.mem.BitmapWords.WORD_SHIFT;
+import static org.pkram.mem.BitmapWords.allWordsAre;
+import static org.pkram.mem.BitmapWords.byteIndex;
+import static org.pkram.mem.BitmapWords.clearSetBits;
+import static org.pkram.mem.BitmapWords.clearWords;
+import static org.pkram.mem.BitmapWords.fillWords;
+import static org.pkram.mem.BitmapWords.freeGroupStarts;
+import static org.pkram.mem.BitmapWords.groupMask;
+import static org.pkram.mem.BitmapWords.isSet;
+import static org.pkram.mem.BitmapWords.newBitmap;
+import static org.pkram.mem.BitmapWords.setBits;
+import static org.pkram.mem.BitmapWords.setIfClear;
 
 /**
  * The page allocator of the memory file: the stand-in for the kernel's buddy allocator as
@@ -19,11 +32,12 @@ import org.pkram.layout.Pfn;
  * <p>
  * <b>State.</b> One bit per pfn says "taken" (allocated or reserved); a second bitmap of the same
  * shape says which taken pages are reserved, so that {@link #free(long, int)} can keep the used and
- * reserved counts apart. Both live in cache-line aligned direct memory behind Agrona
- * {@link UnsafeBuffer}s: 2 bits per pfn, 512 KiB for an 8 GiB file (2M pfns), nothing per folio.
- * pfn 0 and the bits past the last pfn of the last word are set once and for all, so no search
- * ever sees them as free. Banned regions are a sorted array of inclusive ranges, at most
- * {@link #MAX_BANNED_REGIONS}, merged as {@code pkram_ban_region} merges them.
+ * reserved counts apart. Both are {@link BitmapWords} bitmaps in cache-line aligned direct memory: 2 bits
+ * per pfn, 512 KiB for an 8 GiB file (2M pfns), nothing per folio. pfn 0 and the bits past the last pfn
+ * of the last word are set once and for all, so no search ever sees them as free. Banned regions are a
+ * sorted array of inclusive ranges, at most {@link #MAX_BANNED_REGIONS}, merged as
+ * {@code pkram_ban_region} merges them ({@link BannedRegions}); the counts are kept by
+ * {@link PageCounts} and the search cursors by {@link StripedCursors}.
  * <p>
  * <b>Threading contract.</b> Every method may be called from any number of threads at once.
  * {@link #alloc(int)}, {@link #tryAlloc(int)}, {@link #free(long, int)} and
@@ -33,24 +47,18 @@ import org.pkram.layout.Pfn;
  * 0 to -1 in ascending order, the words already taken being given back if one was taken meanwhile.
  * No page is ever handed out twice.
  * <p>
- * <b>ENOMEM means full.</b> A search pass reads one word after another, so it is no snapshot: a page
- * freed behind it while others are taken ahead of it, or words held for a moment by a whole-word claim
- * that is being rolled back, can make a pass find nothing while a fit is free at every instant. So a
- * pass that finds nothing is repeated, and its "nothing" is believed only when no release (a
- * {@link #free(long, int)}, a rolled-back claim) was under way at any moment of it: the pages it saw
- * taken were then still taken at its end, when the allocator held no fit. Two counters tell it, the
- * pages of releases begun and of releases ended, each added to on its side of the release (the second
- * is also the used-page accounting, so a free costs one counter update more than it would without the
- * check); a pass is clean when the begun count at its end equals the ended count at its start. At most
- * eight such passes ({@code MAX_VERIFY_PASSES}) follow the first, so an allocation ends even while other
- * threads free without pause; only then, with a release overlapping every one of them, is an ENOMEM
- * not proven. A search that finds nothing therefore costs two passes or more.
+ * <b>ENOMEM means full.</b> A search pass is no snapshot, so a pass that finds nothing while pages are
+ * being released may miss a fit that was free at every instant. So a pass that finds nothing is
+ * repeated, and its "nothing" is believed only when no release (a {@link #free(long, int)}, a rolled-back
+ * claim) was under way at any moment of it, as {@link PageCounts} tells. At most eight such passes
+ * ({@code MAX_VERIFY_PASSES}) follow the first, so an allocation ends even while other threads free
+ * without pause; only then, with a release overlapping every one of them, is an ENOMEM not proven. A
+ * search that finds nothing therefore costs two passes or more.
  * <p>
- * {@link #banRegion(long, long)} is serialised on a lock and publishes a new copy of the banned
- * array through a volatile field; a search pass reads the array once, so a page handed out by an
- * allocation that overlapped a ban is treated like a page allocated before the ban (the kernel
- * never evicts either). The counters ({@link #usedPages()} and friends) are exact when no call is
- * in flight; while others allocate they are a recent approximation.
+ * {@link #banRegion(long, long)} is serialised on a lock and a search pass reads the banned ranges once,
+ * so a page handed out by an allocation that overlapped a ban is treated like a page allocated before the
+ * ban (the kernel never evicts either); see {@link BannedRegions}. The counters ({@link #usedPages()} and
+ * friends) are exact when no call is in flight; while others allocate they are a recent approximation.
  * Freeing a folio that is not taken is a caller bug reported by {@link IllegalStateException};
  * two threads racing to free the same folio is also a bug, and only one of them is guaranteed to
  * see the exception.
@@ -59,22 +67,12 @@ import org.pkram.layout.Pfn;
  * the last allocation of that order from the same cursor succeeded, and wraps around once (one pass;
  * ENOMEM takes two or more, above), so filling memory costs O(1) amortised per folio and an alloc/free
  * pair at a stable cursor touches one word (orders 0..5) or 2^(order-6) words (orders 6..10), and a
- * free updates two counters. A word is tested for a free aligned group of 2^order bits with
- * {@code order} shifts and ANDs, no per-bit loop; a banned range that covers whole words is jumped over
- * in one step, and the banned ranges are walked alongside the scan, so a scan costs O(words scanned +
- * banned ranges). The worst case, memory nearly full with holes far from the cursor, is one pass over
- * the bitmap: 32768 words for 8 GiB (two passes or more for an ENOMEM).
- * {@link #bannedPages()} and {@link #freePages()} count the free bits of the banned ranges,
- * O(banned pages / 64).
- * <p>
- * <b>Cursors per thread stripe.</b> Instead of one cursor per order, each order has
- * 8 cursors, spread evenly over memory at construction, and a thread uses the one
- * its thread id selects, much as the kernel gives each CPU its own page lists. With a single cursor
- * per order, two threads start every search at the same word and fight over one cache line: in the
- * alloc/free benchmark on an 8 GiB allocator (2 CPUs) that cost 83 ns per pair at order 0 and
- * 225 ns at order 9 with two threads, against 40 ns and 125 ns with the stripes, single-threaded
- * cost unchanged (16 ns and 67-72 ns). The cursors are only hints, so a stripe shared by two
- * threads, or a thread moving to another stripe's area, costs time, never correctness.
+ * free updates two counters. A word is tested for a free aligned group with a few shifts and ANDs, no
+ * per-bit loop; a banned range that covers whole words is jumped over in one step, and the banned ranges
+ * are walked alongside the scan, so a scan costs O(words scanned + banned ranges). The worst case, memory
+ * nearly full with holes far from the cursor, is one pass over the bitmap: 32768 words for 8 GiB (two
+ * passes or more for an ENOMEM). {@link #bannedPages()} and {@link #freePages()} count the free bits of
+ * the banned ranges, O(banned pages / 64).
  */
 public final class PageAllocator
 {
@@ -90,37 +88,6 @@ public final class PageAllocator
      */
     public static final long MAX_TOTAL_PFNS = 1L << 33;
 
-    private static final int WORD_SHIFT = 6;
-    private static final int PFNS_PER_WORD = 1 << WORD_SHIFT;
-    private static final int WORD_MASK = PFNS_PER_WORD - 1;
-
-    /** First order whose folios are whole bitmap words. */
-    private static final int WORD_ORDER = 6;
-
-    private static final long ALL_TAKEN = -1L;
-    private static final int CACHE_LINE = 64;
-
-    /**
-     * For orders 0..5, the bits at which an aligned group of 2^order pages may start in a word.
-     */
-    private static final long[] GROUP_STARTS =
-    {
-        0xFFFF_FFFF_FFFF_FFFFL,
-        0x5555_5555_5555_5555L,
-        0x1111_1111_1111_1111L,
-        0x0101_0101_0101_0101L,
-        0x0001_0001_0001_0001L,
-        0x0000_0001_0000_0001L,
-    };
-
-    /** Ints between two cursors, so that each cursor has a cache line to itself. */
-    private static final int CURSOR_STRIDE = 16;
-
-    /** Cursors per order; a thread uses the one its id selects. */
-    private static final int STRIPES = 8;
-
-    private static final long[] NO_BANS = new long[0];
-
     /** Passes an allocation makes after a first one found nothing, until one is free of releases. */
     private static final int MAX_VERIFY_PASSES = 8;
 
@@ -128,29 +95,9 @@ public final class PageAllocator
     private final int words;
     private final UnsafeBuffer taken;
     private final UnsafeBuffer reserved;
-    private final AtomicIntegerArray cursors =
-        new AtomicIntegerArray((Pfn.MAX_FOLIO_ORDER + 1) * STRIPES * CURSOR_STRIDE);
-    private final LongAdder reservedCount = new LongAdder();
-
-    /** Pages ever handed out, reserved pages freed and claims rolled back included. Only grows. */
-    private final LongAdder allocated = new LongAdder();
-
-    /**
-     * Pages of the releases (frees, rolled-back claims) begun: added before any taken bit is cleared.
-     * Only grows.
-     */
-    private final LongAdder releasesBegun = new LongAdder();
-
-    /**
-     * Pages of the releases ended: added after the last taken bit is cleared. Only grows, never past
-     * {@link #releasesBegun}; {@link #usedPages()} is {@link #allocated} less this.
-     */
-    private final LongAdder releasesEnded = new LongAdder();
-
-    private final Object banLock = new Object();
-
-    /** Pairs {@code start, end} (inclusive), ascending, never touching; replaced, never mutated. */
-    private volatile long[] banned = NO_BANS;
+    private final StripedCursors cursors;
+    private final PageCounts counts = new PageCounts();
+    private final BannedRegions banned = new BannedRegions();
 
     /**
      * An allocator for a memory file of {@code totalPfns} pages, all free but pfn 0.
@@ -160,12 +107,7 @@ public final class PageAllocator
      */
     public PageAllocator(final long totalPfns)
     {
-        if (totalPfns < 2 || totalPfns > MAX_TOTAL_PFNS)
-        {
-            throw new IllegalArgumentException(
-                "page allocator size out of range: totalPfns=" + totalPfns + ", min=2, max=" + MAX_TOTAL_PFNS);
-        }
-
+        FolioChecks.checkTotalPfns(totalPfns);
         this.totalPfns = totalPfns;
         this.words = (int)((totalPfns + WORD_MASK) >>> WORD_SHIFT);
         this.taken = newBitmap(words);
@@ -180,16 +122,7 @@ public final class PageAllocator
             taken.putLongVolatile(lastIndex, taken.getLongVolatile(lastIndex) | (ALL_TAKEN << tail));
         }
 
-        // Stripes start spread out so that threads on different stripes work on different words.
-        for (int order = 0; order <= Pfn.MAX_FOLIO_ORDER; order++)
-        {
-            final int span = order < WORD_ORDER ? 1 : 1 << (order - WORD_ORDER);
-            for (int stripe = 0; stripe < STRIPES; stripe++)
-            {
-                final int word = (int)((long)words * stripe / STRIPES) & -span;
-                cursors.set(cursorSlot(order, stripe), word);
-            }
-        }
+        this.cursors = new StripedCursors(words);
     }
 
     /**
@@ -222,17 +155,16 @@ public final class PageAllocator
      */
     public long tryAlloc(final int order)
     {
-        checkOrder(order, "alloc");
-        // Consecutive thread ids land on different stripes.
-        final int cursorIndex = cursorSlot(order, (int)Thread.currentThread().threadId() & (STRIPES - 1));
+        FolioChecks.checkOrder(order, "alloc");
+        final int cursorIndex = cursors.slotOfCurrentThread(order);
 
         long pfn = search(order, cursorIndex);
         // Nothing found: believe it only from a pass that no release overlapped (see the class comment).
         for (int pass = 0; pfn == Pfn.NULL_PFN && pass < MAX_VERIFY_PASSES; pass++)
         {
-            final long endedBefore = releasesEnded.sum();
+            final long endedBefore = counts.releaseMark();
             pfn = search(order, cursorIndex);
-            if (pfn == Pfn.NULL_PFN && releasesBegun.sum() == endedBefore)
+            if (pfn == Pfn.NULL_PFN && counts.noReleaseSince(endedBefore))
             {
                 break;
             }
@@ -246,10 +178,10 @@ public final class PageAllocator
      */
     private long search(final int order, final int cursorIndex)
     {
-        final long[] bans = banned;
+        final long[] bans = banned.ranges();
         if (order < WORD_ORDER)
         {
-            final int start = cursors.getOpaque(cursorIndex);
+            final int start = cursors.word(cursorIndex);
             long pfn = scanWords(order, cursorIndex, start, words, bans);
             if (pfn == Pfn.NULL_PFN && start > 0)
             {
@@ -260,7 +192,7 @@ public final class PageAllocator
         }
 
         final int span = 1 << (order - WORD_ORDER);
-        final int start = cursors.getOpaque(cursorIndex) & -span;
+        final int start = cursors.word(cursorIndex) & -span;
         long pfn = scanGroups(order, cursorIndex, span, start, words, bans);
         if (pfn == Pfn.NULL_PFN && start > 0)
         {
@@ -284,8 +216,8 @@ public final class PageAllocator
      */
     public void free(final long pfn, final int order)
     {
-        checkOrder(order, "free");
-        checkFolio(pfn, order, "free");
+        FolioChecks.checkOrder(order, "free");
+        FolioChecks.checkFolio(pfn, order, totalPfns, "free");
         final int pages = Pfn.pageCount(order);
         final int firstWord = (int)(pfn >>> WORD_SHIFT);
 
@@ -296,18 +228,14 @@ public final class PageAllocator
             long word = taken.getLongVolatile(index);
             if ((word & mask) != mask)
             {
-                throw doubleFree(pfn, order);
+                throw FolioChecks.doubleFree(pfn, order);
             }
 
             // Reserved bits go first: once the taken bits clear, another thread may allocate these
             // pages, and a stale reserved bit would make its later free count them as reserved.
-            final long reservedBits = reserved.getLongVolatile(index) & mask;
-            if (reservedBits != 0)
-            {
-                clearBits(reserved, index, reservedBits);
-            }
+            final long reservedBits = clearSetBits(reserved, index, mask);
 
-            releasesBegun.add(pages);
+            counts.beginRelease(pages);
             boolean freed = false;
             try
             {
@@ -316,41 +244,28 @@ public final class PageAllocator
                     word = taken.getLongVolatile(index);
                     if ((word & mask) != mask)
                     {
-                        throw doubleFree(pfn, order);
+                        throw FolioChecks.doubleFree(pfn, order);
                     }
                 }
                 freed = true;
             }
             finally
             {
-                endRelease(pages, freed, Long.bitCount(reservedBits));
+                counts.endFree(pages, freed, Long.bitCount(reservedBits));
             }
             return;
         }
 
         final int span = 1 << (order - WORD_ORDER);
-        for (int i = 0; i < span; i++)
+        if (!allWordsAre(taken, firstWord, span, ALL_TAKEN))
         {
-            if (taken.getLongVolatile(byteIndex(firstWord + i)) != ALL_TAKEN)
-            {
-                throw doubleFree(pfn, order);
-            }
+            throw FolioChecks.doubleFree(pfn, order);
         }
 
         // Every page of these words is the caller's, so no one else writes their reserved bits.
-        int reservedPages = 0;
-        for (int i = 0; i < span; i++)
-        {
-            final int index = byteIndex(firstWord + i);
-            final long reservedBits = reserved.getLongVolatile(index);
-            if (reservedBits != 0)
-            {
-                reservedPages += Long.bitCount(reservedBits);
-                reserved.putLongVolatile(index, 0);
-            }
-        }
+        final int reservedPages = clearWords(reserved, firstWord, span);
 
-        releasesBegun.add(pages);
+        counts.beginRelease(pages);
         boolean freed = false;
         try
         {
@@ -358,14 +273,14 @@ public final class PageAllocator
             {
                 if (!taken.compareAndSetLong(byteIndex(firstWord + i), ALL_TAKEN, 0))
                 {
-                    throw doubleFree(pfn, order);
+                    throw FolioChecks.doubleFree(pfn, order);
                 }
             }
             freed = true;
         }
         finally
         {
-            endRelease(pages, freed, reservedPages);
+            counts.endFree(pages, freed, reservedPages);
         }
     }
 
@@ -383,8 +298,8 @@ public final class PageAllocator
      */
     public boolean reserve(final long pfn, final int order)
     {
-        checkOrder(order, "reserve");
-        checkFolio(pfn, order, "reserve");
+        FolioChecks.checkOrder(order, "reserve");
+        FolioChecks.checkFolio(pfn, order, totalPfns, "reserve");
         final int pages = Pfn.pageCount(order);
         final int firstWord = (int)(pfn >>> WORD_SHIFT);
 
@@ -392,16 +307,10 @@ public final class PageAllocator
         {
             final int index = byteIndex(firstWord);
             final long mask = groupMask(order) << (pfn & WORD_MASK);
-            long word;
-            do
+            if (!setIfClear(taken, index, mask))
             {
-                word = taken.getLongVolatile(index);
-                if ((word & mask) != 0)
-                {
-                    return false;
-                }
+                return false;
             }
-            while (!taken.compareAndSetLong(index, word, word | mask));
 
             setBits(reserved, index, mask);
         }
@@ -413,13 +322,10 @@ public final class PageAllocator
                 return false;
             }
 
-            for (int i = 0; i < span; i++)
-            {
-                reserved.putLongVolatile(byteIndex(firstWord + i), ALL_TAKEN);
-            }
+            fillWords(reserved, firstWord, span, ALL_TAKEN);
         }
 
-        reservedCount.add(pages);
+        counts.addReserved(pages);
         return true;
     }
 
@@ -432,7 +338,7 @@ public final class PageAllocator
      */
     public boolean isTaken(final long pfn)
     {
-        checkPfn(pfn);
+        FolioChecks.checkPfn(pfn, totalPfns);
         return isSet(taken, pfn);
     }
 
@@ -445,7 +351,7 @@ public final class PageAllocator
      */
     public boolean isReserved(final long pfn)
     {
-        checkPfn(pfn);
+        FolioChecks.checkPfn(pfn, totalPfns);
         return isSet(reserved, pfn);
     }
 
@@ -464,65 +370,8 @@ public final class PageAllocator
      */
     public boolean banRegion(final long startPfn, final long endPfnInclusive)
     {
-        if (startPfn < 0 || startPfn > endPfnInclusive || endPfnInclusive >= totalPfns)
-        {
-            throw new IllegalArgumentException("ban region out of range: start=" + startPfn +
-                ", end=" + endPfnInclusive + ", totalPfns=" + totalPfns);
-        }
-
-        synchronized (banLock)
-        {
-            final long[] current = banned;
-            final int count = current.length >> 1;
-
-            int firstMerged = -1;
-            int lastMerged = -1;
-            for (int i = 0; i < count; i++)
-            {
-                if (startPfn <= current[2 * i + 1] + 1 && endPfnInclusive + 1 >= current[2 * i])
-                {
-                    if (firstMerged < 0)
-                    {
-                        firstMerged = i;
-                    }
-                    lastMerged = i;
-                }
-            }
-
-            final long[] next;
-            if (firstMerged >= 0)
-            {
-                // Touching ranges are consecutive in a sorted array of non-touching ones.
-                final int mergedCount = lastMerged - firstMerged + 1;
-                next = new long[(count - mergedCount + 1) * 2];
-                System.arraycopy(current, 0, next, 0, firstMerged * 2);
-                next[firstMerged * 2] = Math.min(startPfn, current[firstMerged * 2]);
-                next[firstMerged * 2 + 1] = Math.max(endPfnInclusive, current[lastMerged * 2 + 1]);
-                System.arraycopy(
-                    current, (lastMerged + 1) * 2, next, (firstMerged + 1) * 2, (count - lastMerged - 1) * 2);
-            }
-            else
-            {
-                if (count == MAX_BANNED_REGIONS)
-                {
-                    return false;
-                }
-
-                int position = 0;
-                while (position < count && current[position * 2] < startPfn)
-                {
-                    position++;
-                }
-                next = new long[(count + 1) * 2];
-                System.arraycopy(current, 0, next, 0, position * 2);
-                next[position * 2] = startPfn;
-                next[position * 2 + 1] = endPfnInclusive;
-                System.arraycopy(current, position * 2, next, (position + 1) * 2, (count - position) * 2);
-            }
-
-            banned = next;
-            return true;
-        }
+        FolioChecks.checkBanRange(startPfn, endPfnInclusive, totalPfns);
+        return banned.ban(startPfn, endPfnInclusive);
     }
 
     /**
@@ -535,10 +384,8 @@ public final class PageAllocator
      */
     public boolean isBanned(final long pfn, final int order)
     {
-        checkOrder(order, "isBanned");
-        final long[] bans = banned;
-        final int i = firstBanEndingAtOrAfter(bans, pfn);
-        return i < bans.length >> 1 && bans[2 * i] <= pfn + Pfn.pageCount(order) - 1;
+        FolioChecks.checkOrder(order, "isBanned");
+        return BannedRegions.overlaps(banned.ranges(), pfn, pfn + Pfn.pageCount(order) - 1);
     }
 
     /**
@@ -548,7 +395,7 @@ public final class PageAllocator
      */
     public long[] bannedRegions()
     {
-        return banned.clone();
+        return banned.ranges().clone();
     }
 
     /**
@@ -568,9 +415,7 @@ public final class PageAllocator
      */
     public long usedPages()
     {
-        // Ended first: read the other way, a free ending in between could make the difference negative.
-        final long released = releasesEnded.sum();
-        return allocated.sum() - released;
+        return counts.usedPages();
     }
 
     /**
@@ -580,7 +425,7 @@ public final class PageAllocator
      */
     public long reservedPages()
     {
-        return reservedCount.sum();
+        return counts.reservedPages();
     }
 
     /**
@@ -591,14 +436,7 @@ public final class PageAllocator
      */
     public long bannedPages()
     {
-        final long[] bans = banned;
-        long count = 0;
-        for (int i = 0; i < bans.length; i += 2)
-        {
-            count += countFree(bans[i], bans[i + 1]);
-        }
-
-        return count;
+        return BannedRegions.countClear(banned.ranges(), taken);
     }
 
     /**
@@ -627,17 +465,14 @@ public final class PageAllocator
     {
         final int banCount = bans.length >> 1;
         final long folioMask = groupMask(order);
-        int ban = firstBanEndingAtOrAfter(bans, (long)fromWord << WORD_SHIFT);
+        int ban = BannedRegions.firstEndingAtOrAfter(bans, (long)fromWord << WORD_SHIFT);
         int w = fromWord;
 
         while (w < toWord)
         {
             final long wordFirst = (long)w << WORD_SHIFT;
             final long wordLast = wordFirst + WORD_MASK;
-            while (ban < banCount && bans[2 * ban + 1] < wordFirst)
-            {
-                ban++;
-            }
+            ban = BannedRegions.skipEndingBefore(bans, ban, banCount, wordFirst);
 
             long banMask = 0;
             if (ban < banCount && bans[2 * ban] <= wordLast)
@@ -648,7 +483,7 @@ public final class PageAllocator
                     w = (int)((bans[2 * ban + 1] + 1) >>> WORD_SHIFT);
                     continue;
                 }
-                banMask = banMask(bans, ban, banCount, wordFirst, wordLast);
+                banMask = BannedRegions.wordMask(bans, ban, banCount, wordFirst, wordLast);
             }
 
             final int index = byteIndex(w);
@@ -659,8 +494,8 @@ public final class PageAllocator
                 final int bit = Long.numberOfTrailingZeros(starts);
                 if (taken.compareAndSetLong(index, word, word | (folioMask << bit)))
                 {
-                    allocated.add(Pfn.pageCount(order));
-                    moveCursor(cursorIndex, w);
+                    counts.addAllocated(Pfn.pageCount(order));
+                    cursors.move(cursorIndex, w);
                     return wordFirst + bit;
                 }
 
@@ -683,17 +518,14 @@ public final class PageAllocator
         final long[] bans)
     {
         final int banCount = bans.length >> 1;
-        int ban = firstBanEndingAtOrAfter(bans, (long)fromWord << WORD_SHIFT);
+        int ban = BannedRegions.firstEndingAtOrAfter(bans, (long)fromWord << WORD_SHIFT);
         int w = fromWord;
 
         while (w + span <= toWord)
         {
             final long groupFirst = (long)w << WORD_SHIFT;
             final long groupLast = groupFirst + ((long)span << WORD_SHIFT) - 1;
-            while (ban < banCount && bans[2 * ban + 1] < groupFirst)
-            {
-                ban++;
-            }
+            ban = BannedRegions.skipEndingBefore(bans, ban, banCount, groupFirst);
 
             if (ban < banCount && bans[2 * ban] <= groupLast)
             {
@@ -705,8 +537,8 @@ public final class PageAllocator
 
             if (claimWords(w, span))
             {
-                allocated.add(Pfn.pageCount(order));
-                moveCursor(cursorIndex, w);
+                counts.addAllocated(Pfn.pageCount(order));
+                cursors.move(cursorIndex, w);
                 return groupFirst;
             }
             w += span;
@@ -724,12 +556,9 @@ public final class PageAllocator
         // Look before taking: a group with a taken word is passed over without holding any of its words,
         // which would hide them from other searches until given back. Reading also keeps a taken word from
         // costing a failed CAS, which takes the line exclusive.
-        for (int i = 0; i < span; i++)
+        if (!allWordsAre(taken, firstWord, span, 0))
         {
-            if (taken.getLongVolatile(byteIndex(firstWord + i)) != 0)
-            {
-                return false;
-            }
+            return false;
         }
 
         for (int i = 0; i < span; i++)
@@ -740,14 +569,14 @@ public final class PageAllocator
                 {
                     // Counted as an allocation of the words taken and their release, so used stays exact.
                     final int pages = i << WORD_SHIFT;
-                    allocated.add(pages);
-                    releasesBegun.add(pages);
+                    counts.addAllocated(pages);
+                    counts.beginRelease(pages);
                     for (int j = i - 1; j >= 0; j--)
                     {
                         // Every bit of these words is ours until this store, so nothing can be lost.
                         taken.putLongVolatile(byteIndex(firstWord + j), 0);
                     }
-                    releasesEnded.add(pages);
+                    counts.endRelease(pages);
                 }
 
                 return false;
@@ -755,189 +584,5 @@ public final class PageAllocator
         }
 
         return true;
-    }
-
-    private void moveCursor(final int index, final int word)
-    {
-        // Skip the store when unchanged: threads hammering one order would otherwise bounce the line.
-        if (cursors.getOpaque(index) != word)
-        {
-            cursors.setOpaque(index, word);
-        }
-    }
-
-    /**
-     * The end of a free: its pages join the released count, which keeps the used count and lets a search
-     * racing with it know (see the class comment). Reserved pages freed were never counted as allocated:
-     * they are now, moving from the reserved count. A free that found the folio not taken freed nothing,
-     * which counts as an allocation of its pages and their release.
-     */
-    private void endRelease(final int pages, final boolean freed, final int reservedPages)
-    {
-        if (!freed)
-        {
-            allocated.add(pages);
-        }
-        else if (reservedPages != 0)
-        {
-            reservedCount.add(-reservedPages);
-            allocated.add(reservedPages);
-        }
-        releasesEnded.add(pages);
-    }
-
-    private long countFree(final long first, final long last)
-    {
-        long count = 0;
-        final int firstWord = (int)(first >>> WORD_SHIFT);
-        final int lastWord = (int)(last >>> WORD_SHIFT);
-        for (int w = firstWord; w <= lastWord; w++)
-        {
-            final long wordFirst = (long)w << WORD_SHIFT;
-            final int lo = (int)(Math.max(first, wordFirst) - wordFirst);
-            final int hi = (int)(Math.min(last, wordFirst + WORD_MASK) - wordFirst);
-            count += Long.bitCount(~taken.getLongVolatile(byteIndex(w)) & rangeMask(lo, hi));
-        }
-
-        return count;
-    }
-
-    private boolean isSet(final UnsafeBuffer bitmap, final long pfn)
-    {
-        final long word = bitmap.getLongVolatile(byteIndex((int)(pfn >>> WORD_SHIFT)));
-        return (word & (1L << (pfn & WORD_MASK))) != 0;
-    }
-
-    private void checkPfn(final long pfn)
-    {
-        if (pfn < 0 || pfn >= totalPfns)
-        {
-            throw new IllegalArgumentException("pfn out of range: pfn=" + pfn + ", totalPfns=" + totalPfns);
-        }
-    }
-
-    private void checkFolio(final long pfn, final int order, final String operation)
-    {
-        final int pages = Pfn.pageCount(order);
-        if (pfn <= Pfn.NULL_PFN || pfn > totalPfns - pages || (pfn & (pages - 1)) != 0)
-        {
-            throw new IllegalArgumentException(operation + " folio out of range or misaligned: pfn=" + pfn +
-                ", order=" + order + ", totalPfns=" + totalPfns);
-        }
-    }
-
-    private static void checkOrder(final int order, final String operation)
-    {
-        if (!Pfn.isValidOrder(order))
-        {
-            throw new InvalidArgumentException(operation + " order out of range: order=" + order +
-                ", max=" + Pfn.MAX_FOLIO_ORDER);
-        }
-    }
-
-    private static IllegalStateException doubleFree(final long pfn, final int order)
-    {
-        return new IllegalStateException("double free: pfn=" + pfn + ", order=" + order);
-    }
-
-    private static UnsafeBuffer newBitmap(final int words)
-    {
-        final UnsafeBuffer bitmap = new UnsafeBuffer(BufferUtil.allocateDirectAligned(words * Long.BYTES, CACHE_LINE));
-        bitmap.verifyAlignment();
-        return bitmap;
-    }
-
-    private static int cursorSlot(final int order, final int stripe)
-    {
-        return (order * STRIPES + stripe) * CURSOR_STRIDE;
-    }
-
-    private static int byteIndex(final int word)
-    {
-        return word << 3;
-    }
-
-    /** Bits 0..2^order-1, for orders below {@link #WORD_ORDER}. */
-    private static long groupMask(final int order)
-    {
-        return (1L << Pfn.pageCount(order)) - 1;
-    }
-
-    /** Bits lo..hi inclusive, 0 <= lo <= hi <= 63. */
-    private static long rangeMask(final int lo, final int hi)
-    {
-        return (ALL_TAKEN >>> (WORD_MASK - hi)) & (ALL_TAKEN << lo);
-    }
-
-    /**
-     * Bits at which an aligned run of 2^order zero bits starts in {@code word}: ANDing the inverted
-     * word with itself shifted by 1, 2, 4... leaves bit p set only when bits p..p+2^order-1 are all
-     * free, and the alignment mask keeps the natural starting points.
-     */
-    private static long freeGroupStarts(final long word, final int order)
-    {
-        long free = ~word;
-        final int pages = Pfn.pageCount(order);
-        for (int shift = 1; shift < pages; shift <<= 1)
-        {
-            free &= free >>> shift;
-        }
-
-        return free & GROUP_STARTS[order];
-    }
-
-    private static long banMask(
-        final long[] bans, final int fromBan, final int banCount, final long wordFirst, final long wordLast)
-    {
-        long mask = 0;
-        for (int i = fromBan; i < banCount && bans[2 * i] <= wordLast; i++)
-        {
-            final int lo = (int)(Math.max(bans[2 * i], wordFirst) - wordFirst);
-            final int hi = (int)(Math.min(bans[2 * i + 1], wordLast) - wordFirst);
-            mask |= rangeMask(lo, hi);
-        }
-
-        return mask;
-    }
-
-    /** Index of the first banned range whose end is at or after {@code pfn}; the count when none. */
-    private static int firstBanEndingAtOrAfter(final long[] bans, final long pfn)
-    {
-        int lo = 0;
-        int hi = bans.length >> 1;
-        while (lo < hi)
-        {
-            final int mid = (lo + hi) >>> 1;
-            if (bans[2 * mid + 1] < pfn)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
-    }
-
-    private static void setBits(final UnsafeBuffer bitmap, final int index, final long mask)
-    {
-        long word;
-        do
-        {
-            word = bitmap.getLongVolatile(index);
-        }
-        while (!bitmap.compareAndSetLong(index, word, word | mask));
-    }
-
-    private static void clearBits(final UnsafeBuffer bitmap, final int index, final long mask)
-    {
-        long word;
-        do
-        {
-            word = bitmap.getLongVolatile(index);
-        }
-        while (!bitmap.compareAndSetLong(index, word, word & ~mask));
     }
 }
