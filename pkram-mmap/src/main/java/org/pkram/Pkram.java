@@ -2,6 +2,7 @@ package org.pkram;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pkram.boot.PfnFile;
+import org.pkram.error.CorruptImageException;
 import org.pkram.error.InvalidArgumentException;
 import org.pkram.error.InvalidSuperBlockException;
 import org.pkram.error.NameTooLongException;
@@ -23,10 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Emulates {@code mm/pkram.c} (RFC v3): {@link #prepareSave(String)} / {@link #prepareLoad(String)} open
  * nodes; {@link #reboot()} (also {@link #close()} and the shutdown hook) is the reboot notifier; {@link #boot}
  * is {@code pkram_reserve()} plus {@code pkram_init_sb()} for the next process.
- * <p>
- * The parts, the kernel's way: {@link NodeList} is {@code pkram_nodes} with {@code pkram_mutex}; a
- * {@link Publisher} per {@link Mode} owns every write to the super block and the chain; {@code Boot} and
- * {@code Reboot} are the two flows.
+ * The parts are laid out the kernel's way in docs/ARCHITECTURE.md.
  * <p>
  * Threading: different nodes may be saved and loaded from different threads at once (the allocator is
  * lock-free, the node list is guarded by one lock); a node handle and its streams belong to one thread at a
@@ -43,29 +41,23 @@ public final class Pkram implements AutoCloseable
     private final Publisher publisher;
     private final NodeList nodes;
     private final Reboot reboot;
-    private final long sbPfn;
     private final List<String> bootMessages;
     /** Set once a handle or a folio was handed out: from then on views may exist, so close never unmaps. */
     private final AtomicBoolean viewsHandedOut = new AtomicBoolean();
     private volatile boolean closed;
     private Thread shutdownHook;
 
-    Pkram(
-        final PhysMem mem,
-        final PageAllocator allocator,
-        final PkramOptions options,
-        final Publisher publisher,
-        final NodeList nodes,
-        final List<String> bootMessages)
+    Pkram(final PhysMem mem, final PageAllocator allocator, final PkramOptions options, final Publisher publisher,
+        final NodeList nodes, final List<String> bootMessages)
     {
         this.mem = mem;
         this.pages = new Pages(mem, allocator);
         this.mode = options.mode();
         this.publisher = publisher;
         this.nodes = nodes;
-        this.sbPfn = publisher.sbPfn;
         this.bootMessages = List.copyOf(bootMessages);
-        this.reboot = new Reboot(mem, publisher, sbPfn, PfnFile.of(options.memoryFile()), pages::allocMeta);
+        this.reboot = new Reboot(mem, publisher, publisher.sbPfn, PfnFile.of(options.memoryFile()),
+            pages::allocMeta);
     }
 
     /**
@@ -256,12 +248,9 @@ public final class Pkram implements AutoCloseable
      * <p>
      * Errors: EBUSY handles are still open (close them first; nothing was changed); ENOMEM no page left
      * for the regions list (crash-safe: the image stays live and bootable by walking; the instance stays
-     * open). Idempotent once it succeeded.
-     * <p>
-     * The shutdown hook reboots differently: it does not wait for open handles, preserves what is committed
-     * at that instant (a node still being saved is skipped, as the kernel skips one; a node being loaded is
-     * preserved whole in crash-safe mode and dropped in kernel-faithful mode) and leaves the mapping to the
-     * exiting process.
+     * open); EUCLEAN the memory file was truncated under the mapping (nothing can be sealed; the instance is
+     * released). Idempotent once it succeeded.
+     * The shutdown hook reboots without waiting for handles (see {@link #rebootAtExit()}).
      */
     public void reboot()
     {
@@ -269,7 +258,22 @@ public final class Pkram implements AutoCloseable
         {
             return;
         }
+        try
+        {
+            mem.checkIntact();
+        }
+        catch (final CorruptImageException truncated)
+        {
+            // Nothing can be sealed in a file cut short under the mapping: release it, and say why.
+            release();
+            throw truncated;
+        }
         Faults.guarded(mem, () -> reboot.run(nodes, true, "reboot()"));
+        release();
+    }
+
+    private void release()
+    {
         closed = true;
         ShutdownHook.remove(shutdownHook);
         shutdownHook = null;
@@ -286,8 +290,9 @@ public final class Pkram implements AutoCloseable
     }
 
     /**
-     * The shutdown hook's reboot: seal what is committed now, whatever runs on other threads, and leave the
-     * mapping to the exiting process (other threads may still hold views; they stop with the JVM).
+     * The shutdown hook's reboot: seal what is committed now, whatever runs on other threads (a node still
+     * being saved is skipped, as the kernel skips one; a node being loaded is preserved whole in crash-safe
+     * mode, dropped in kernel-faithful mode), and leave the mapping to the exiting process.
      */
     void rebootAtExit()
     {
@@ -309,7 +314,7 @@ public final class Pkram implements AutoCloseable
      */
     public long superBlockPfn()
     {
-        return sbPfn;
+        return publisher.sbPfn;
     }
 
     /**

@@ -40,6 +40,12 @@ final class FileSize
         {
             return (long)Lseek.HANDLE.invokeExact(fd, 0L, SEEK_END);
         }
+        catch (final RuntimeException | Error ex)
+        {
+            // An InternalError here is a fault an earlier access raised, delivered at this native call: the
+            // caller (Faults) is waiting for it.
+            throw ex;
+        }
         catch (final Throwable t)
         {
             throw new IllegalStateException("lseek downcall failed", t);

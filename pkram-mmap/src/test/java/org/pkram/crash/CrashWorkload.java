@@ -90,6 +90,8 @@ public final class CrashWorkload
     private volatile long boots;
     /** Truncates done (written under commitGate's write lock). */
     private volatile long truncates;
+    /** {@link #truncates} when the image was last booted: those before it are in {@link #bootedNames}. */
+    private volatile long truncatesAtBoot;
 
     /**
      * @param args {@code key=value} pairs, see the class comment.
@@ -182,6 +184,7 @@ public final class CrashWorkload
         out.accept("BOOTING " + (pfn == 0 ? "fresh" : Long.toHexString(pfn)));
         pk = Pkram.boot(PkramOptions.of(file).superBlockPfn(pfn).mode(mode).shutdownHook(false));
         bootedNames = List.copyOf(new TreeSet<>(pk.nodeNames()));
+        truncatesAtBoot = truncates;
         out.accept("BOOTED " + (bootedNames.isEmpty() ? "-" : String.join(",", bootedNames)));
     }
 
@@ -234,11 +237,12 @@ public final class CrashWorkload
         {
             if (seenBoots != boots)
             {
+                // The booted image as it was: a truncate since then (by another thread) is caught up below.
                 resync();
                 seenBoots = boots;
-                seenTruncates = truncates;
+                seenTruncates = truncatesAtBoot;
             }
-            else if (seenTruncates != truncates)
+            if (seenTruncates != truncates)
             {
                 // Every node in present was committed before that truncate: it freed them all.
                 absent.addAll(present);
