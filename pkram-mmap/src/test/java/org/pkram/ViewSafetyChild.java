@@ -107,7 +107,12 @@ public final class ViewSafetyChild
         }
     }
 
-    private static MutableDirectBuffer saveOne(final Pkram pk, final String name, final long value)
+    /**
+     * Save one node holding one order-0 folio whose first word is {@code value}.
+     *
+     * @return the saved folio's view.
+     */
+    static MutableDirectBuffer saveOne(final Pkram pk, final String name, final long value)
     {
         try (NodeSave save = pk.prepareSave(name); ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS))
         {

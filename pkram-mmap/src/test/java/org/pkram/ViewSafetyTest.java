@@ -66,7 +66,7 @@ final class ViewSafetyTest
         final long sbPfn;
         try (Pkram pk = Images.bootFresh(file, Mode.CRASH_SAFE))
         {
-            stale = saveOne(pk, "vm0", 77);
+            stale = ViewSafetyChild.saveOne(pk, "vm0", 77);
             sbPfn = pk.superBlockPfn();
         }
         try (Pkram pk = Images.boot(file, sbPfn, Mode.CRASH_SAFE))
@@ -109,7 +109,7 @@ final class ViewSafetyTest
     {
         try (Pkram pk = Images.bootFresh(Images.format(dir, Images.SMALL), Mode.CRASH_SAFE))
         {
-            final MutableDirectBuffer stale = saveOne(pk, "vm0", 5);
+            final MutableDirectBuffer stale = ViewSafetyChild.saveOne(pk, "vm0", 5);
             final long pfn;
             try (NodeLoad load = pk.prepareLoad("vm0"); ObjLoad obj = load.prepareLoadObj())
             {
@@ -165,18 +165,5 @@ final class ViewSafetyTest
         final Path file = Images.format(dir, Images.SMALL);
         return ChildJvm.run(boundsChecksOff ? List.of(NO_BOUNDS_CHECKS) : List.of(), ViewSafetyChild.class, scenario,
             file.toString());
-    }
-
-    private static MutableDirectBuffer saveOne(final Pkram pk, final String name, final long value)
-    {
-        try (NodeSave save = pk.prepareSave(name); ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS))
-        {
-            final Folio folio = pk.allocFolio(0);
-            folio.buffer().putLong(0, value);
-            obj.saveFolio(folio, 0);
-            obj.finish();
-            save.finish();
-            return folio.buffer();
-        }
     }
 }
