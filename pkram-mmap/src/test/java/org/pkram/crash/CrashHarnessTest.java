@@ -232,6 +232,7 @@ class CrashHarnessTest
                     for (int k = 0; k < share && !stats.tooManyFailures(); k++)
                     {
                         lane.killAtRandom(threads, MAX_DELAY_MILLIS, extraArgs);
+                        progress(stats, kills);
                     }
                     lane.close();
                 }
@@ -254,6 +255,19 @@ class CrashHarnessTest
             final AssertionError failure = new AssertionError("a crash lane failed", errors.get(0));
             errors.stream().skip(1).forEach(failure::addSuppressed);
             throw failure;
+        }
+    }
+
+    /**
+     * A long run says where it is every 500 kill points, so it can be judged (and stopped) before its summary.
+     */
+    private static void progress(final CrashStats stats, final int kills)
+    {
+        final long done = stats.killPoints();
+        if (done % 500 == 0)
+        {
+            System.out.println("crash harness: " + done + " of " + kills + " kill points, " +
+                stats.failures().size() + " failures so far, seed " + SEED);
         }
     }
 
