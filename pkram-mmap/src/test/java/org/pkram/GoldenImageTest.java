@@ -8,9 +8,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.pkram.error.Errno;
 import org.pkram.error.InvalidSuperBlockException;
 import org.pkram.testing.Fnv1a64;
+import org.pkram.testing.GoldenHex;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +24,6 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -353,31 +351,13 @@ class GoldenImageTest
      */
     static Map<Long, int[]> golden(final String name)
     {
-        final String text;
-        try (InputStream in = GoldenImageTest.class.getResourceAsStream("/golden/" + name))
-        {
-            assertNotNull(in, "missing golden image: " + name);
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException("cannot read golden image: " + name, ex);
-        }
-
         final Map<Long, int[]> pages = new TreeMap<>();
         int[] page = null;
         boolean[] seen = null;
-        int lineNo = 0;
-        for (final String rawLine : text.split("\n"))
+        for (final GoldenHex.Line hexLine : GoldenHex.lines(name))
         {
-            lineNo++;
-            final int hash = rawLine.indexOf('#');
-            final String line = (hash >= 0 ? rawLine.substring(0, hash) : rawLine).strip();
-            if (line.isEmpty())
-            {
-                continue;
-            }
-            final String[] tokens = line.split("\\s+");
+            final int lineNo = hexLine.number();
+            final String[] tokens = hexLine.tokens();
             if (tokens[0].equals("page"))
             {
                 page = new int[PAGE_SIZE];

@@ -1,17 +1,15 @@
 package org.pkram.layout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.pkram.testing.GoldenHex;
 
 /**
  * Builds each structure in a page through the descriptors and compares the whole page with a
@@ -173,30 +171,12 @@ class GoldenPageTest
      */
     static byte[] golden(final String name)
     {
-        final String text;
-        try (InputStream in = GoldenPageTest.class.getResourceAsStream("/golden/" + name))
-        {
-            assertNotNull(in, "missing golden page: " + name);
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException("cannot read golden page: " + name, ex);
-        }
-
         final byte[] page = new byte[Pfn.PAGE_SIZE];
         final boolean[] seen = new boolean[Pfn.PAGE_SIZE];
-        int lineNo = 0;
-        for (final String rawLine : text.split("\n"))
+        for (final GoldenHex.Line hexLine : GoldenHex.lines(name))
         {
-            lineNo++;
-            final int hash = rawLine.indexOf('#');
-            final String line = (hash >= 0 ? rawLine.substring(0, hash) : rawLine).strip();
-            if (line.isEmpty())
-            {
-                continue;
-            }
-            final String[] tokens = line.split("\\s+");
+            final int lineNo = hexLine.number();
+            final String[] tokens = hexLine.tokens();
             int offset = Integer.parseInt(tokens[0], 16);
             for (int i = 1; i < tokens.length; i++)
             {
