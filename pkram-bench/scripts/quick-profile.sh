@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Quick profile of pkram against its peers, in under 10 minutes on a 2-core machine:
-#   RestartBenchmark (pkram, filechannel, lmdb, chronicle-map at 256 MiB, 1 GiB, 4 GiB),
-#   DurableCommitBenchmark, ParallelSaveBenchmark,
-# then ResultsReport writes the table (results/restart.md) and the chart (results/restart.png).
+# Quick profile of pkram against its peers and against its floors, in about 40 minutes on a 2-core machine:
+#   RestartBenchmark: touch (the page-touch floor), pkram, filechannel, lmdb, chronicle-map at 1 GiB and
+#     4 GiB, ready = warm and serve, on /dev/shm and, when it can mount one, on a huge=always tmpfs;
+#   ProcessRestartBenchmark: a fresh JVM per restart (jvm alone, touch, pkram, pkram with an AOT cache, the
+#     peers) at 4 GiB on /dev/shm;
+#   DurableCommitBenchmark, ParallelSaveBenchmark;
+# then ResultsReport writes the tables (results/restart.md) and the chart (results/restart.png).
 #
 # Usage: bash pkram-bench/scripts/quick-profile.sh        (from anywhere; results go to pkram-bench/results)
 # Environment: JAVA_HOME (default: Temurin 25), JMH_LOCK_WAIT seconds to wait for another JMH run on this
-# machine to finish (default 1800; JMH runs one at a time per machine, /tmp/jmh.lock).
-# Needs about 9 GiB free on /dev/shm (LMDB at 4 GiB takes two pages per value) and 8 GiB of free memory.
+# machine to finish (default 1800; JMH runs one at a time per machine, /tmp/jmh.lock), HUGE_DIR where to mount
+# the huge-page tmpfs (default /mnt/pkram-huge; mounting needs root, otherwise that part is skipped and
+# machine.txt says why).
+# Needs about 9 GiB free on /dev/shm (LMDB at 4 GiB takes two pages per value) and 10 GiB of free memory.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,9 +34,28 @@ PKRAM_FLAGS=$(cat pkram-mmap/target/classes/org/pkram/jvm-flags.txt)
 PEER_FLAGS=$(java -cp "$JAR" org.pkram.bench.PeerFlags)
 
 # Leftovers of an interrupted run of these benchmarks (only their own directories).
-rm -rf /dev/shm/pkram-restart-* /dev/shm/pkram-parallel-* /dev/shm/pkram-probe-* /tmp/pkram-durable-*
+rm -rf /dev/shm/pkram-restart-* /dev/shm/pkram-process-* /dev/shm/pkram-parallel-* /dev/shm/pkram-probe-* \
+    /tmp/pkram-durable-*
 
-RESTART_ARGS="org.pkram.bench.RestartBenchmark -wi 3 -i 5 -foe false -rf json -rff $OUT/restart.json"
+# A tmpfs that backs files with 2 MiB pages, mounted for this run only.
+HUGE_DIR=${HUGE_DIR:-/mnt/pkram-huge}
+HUGE_NOTE=
+DIRS=/dev/shm
+if [[ $(id -u) -ne 0 ]]; then
+    HUGE_NOTE="skipped: mounting a tmpfs needs root"
+elif ! grep -q '^tmpfs' /proc/filesystems; then
+    HUGE_NOTE="skipped: no tmpfs in /proc/filesystems"
+elif mkdir -p "$HUGE_DIR" && mount_error=$(mount -t tmpfs -o size=12G,huge=always,mode=1777 pkram-huge "$HUGE_DIR" 2>&1); then
+    trap 'umount "$HUGE_DIR" 2>/dev/null || true' EXIT
+    DIRS="/dev/shm,$HUGE_DIR"
+    HUGE_NOTE="mounted: $(grep " $HUGE_DIR " /proc/mounts)"
+else
+    HUGE_NOTE="skipped: mount -t tmpfs -o huge=always failed: ${mount_error:-?}"
+fi
+echo "quick-profile: huge-page tmpfs $HUGE_NOTE"
+
+RESTART_ARGS="org.pkram.bench.RestartBenchmark -p sizeMiB=1024,4096 -p dir=$DIRS -wi 3 -i 5 -foe false -rf json -rff $OUT/restart.json"
+PROCESS_ARGS="org.pkram.bench.ProcessRestartBenchmark -p sizeMiB=4096 -p dir=/dev/shm -wi 1 -i 5 -foe false -rf json -rff $OUT/process.json"
 DURABLE_ARGS="org.pkram.bench.DurableCommitBenchmark -wi 2 -w 1 -i 3 -r 1 -foe false -rf json -rff $OUT/durable.json"
 PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe false -rf json -rff $OUT/parallel.json"
 
@@ -44,11 +68,13 @@ PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe f
     echo "memory: $mem ($(free -m | awk '/^Mem:/ {print $2}') MiB total)"
     echo "kernel: $(uname -srm)"
     echo "shm: $(df -h /dev/shm | awk 'NR==2 {print $1 " " $2 " size, " $4 " free"}'); transparent huge pages for shmem: $(cat /sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null || echo n/a)"
+    echo "huge: $HUGE_NOTE"
     echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min load average when the run started; the machine is shared)"
     echo "jdk: $(java -version 2>&1 | sed -n 2p)"
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "command: bash pkram-bench/scripts/quick-profile.sh"
     echo "jmh restart: java -jar $JAR $RESTART_ARGS"
+    echo "jmh process: java -jar $JAR $PROCESS_ARGS"
     echo "jmh durable: java -jar $JAR $DURABLE_ARGS"
     echo "jmh parallel: java -jar $JAR $PARALLEL_ARGS"
 } > "$OUT/machine.txt"
@@ -69,7 +95,7 @@ run_jmh() {
     local waited=0
     while true; do
         # shellcheck disable=SC2068
-        java -jar "$JAR" $@ 2>&1 | tee "$log" | grep -E --line-buffered '^(# Parameters|Iteration|# Warmup Iteration|footprint|Benchmark|[A-Za-z]+Benchmark\.)' || true
+        java -jar "$JAR" $@ 2>&1 | tee "$log" | grep -E --line-buffered '^(# Parameters|Iteration|# Warmup Iteration|footprint|aot:|Benchmark|[A-Za-z]+Benchmark\.)' || true
         if grep -q 'Unable to acquire the JMH lock' "$log"; then
             if (( waited >= JMH_LOCK_WAIT )); then
                 echo "quick-profile: another JMH run held /tmp/jmh.lock for ${waited}s; giving up" >&2
@@ -87,6 +113,8 @@ run_jmh() {
 start=$(date +%s)
 echo "quick-profile: RestartBenchmark"
 run_jmh "$OUT/restart.log" $RESTART_ARGS
+echo "quick-profile: ProcessRestartBenchmark"
+run_jmh "$OUT/process.log" $PROCESS_ARGS
 echo "quick-profile: DurableCommitBenchmark"
 run_jmh "$OUT/durable.log" $DURABLE_ARGS
 echo "quick-profile: ParallelSaveBenchmark"

@@ -17,7 +17,7 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  * Restart to ready opens the existing file ({@link ChronicleMapBuilder#createPersistedTo(File)} on a
  * file that exists maps it and reads its header; no recovery) and visits every entry with
  * {@link ChronicleMap#forEachEntry}, reading 8 bytes of each value in the map (zero copy, no
- * {@code byte[]} made). The map stays open until {@link #shutDown()}.
+ * {@code byte[]} made). Ready to serve stops after opening. The map stays open until {@link #shutDown()}.
  */
 final class ChronicleMapState implements RestartState
 {
@@ -51,9 +51,21 @@ final class ChronicleMapState implements RestartState
     }
 
     @Override
-    public long restartToReady() throws IOException
+    public void adopt(final Path dir, final int count, final String handover)
+    {
+        this.file = dir.resolve("chronicle.map").toFile();
+        this.count = count;
+    }
+
+    @Override
+    public long restartToReady(final Ready ready) throws IOException
     {
         map = builder().createPersistedTo(file);
+        if (ready == Ready.SERVE)
+        {
+            // Open is ready: any key is a hash lookup away. The size comes from the segment headers.
+            return map.longSize();
+        }
         final long[] sum = new long[1];
         map.forEachEntry(entry ->
         {

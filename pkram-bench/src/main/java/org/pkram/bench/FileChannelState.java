@@ -12,7 +12,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * Reload from a file: the values written back to back into one file; restart to ready reads the
  * whole file into heap arrays with a {@link FileChannel} (1 GiB arrays, as one Java array holds less
- * than 2 GiB), closes it, then reads the first 8 bytes of every value from the heap copy.
+ * than 2 GiB), closes it, then, when warm, reads the first 8 bytes of every value from the heap copy.
+ * Ready to serve is the same read: a file's values are reachable only once they are on the heap.
  * <p>
  * {@link #shutDown()} drops the arrays and asks for a full GC, so the next restart starts from an
  * empty heap as a new process would. The fork's heap is fixed ({@code -Xms6g -Xmx6g}), so after the
@@ -60,7 +61,14 @@ final class FileChannelState implements RestartState
     }
 
     @Override
-    public long restartToReady() throws IOException
+    public void adopt(final Path dir, final int count, final String handover)
+    {
+        this.file = dir.resolve("values.bin");
+        this.count = count;
+    }
+
+    @Override
+    public long restartToReady(final Ready ready) throws IOException
     {
         final int chunkCount = (count + VALUES_PER_CHUNK - 1) / VALUES_PER_CHUNK;
         chunks = new byte[chunkCount][];
@@ -84,6 +92,10 @@ final class FileChannelState implements RestartState
                 chunks[c] = chunk;
             }
         }
+        if (ready == Ready.SERVE)
+        {
+            return position(chunks) / VALUE_SIZE;
+        }
         long sum = 0;
         for (final byte[] chunk : chunks)
         {
@@ -93,6 +105,16 @@ final class FileChannelState implements RestartState
             }
         }
         return sum;
+    }
+
+    private static long position(final byte[][] chunks)
+    {
+        long bytes = 0;
+        for (final byte[] chunk : chunks)
+        {
+            bytes += chunk.length;
+        }
+        return bytes;
     }
 
     @Override

@@ -21,8 +21,8 @@ import org.lmdbjava.Txn;
  * <p>
  * Restart to ready opens the environment read-write (as the restarted owner would), opens the
  * database, and walks a read transaction's cursor over every entry reading 8 bytes of each value in
- * the map (zero copy). The transaction stays open until {@link #shutDown()}, so every value stays
- * reachable.
+ * the map (zero copy). Ready to serve stops after opening the database and a read transaction. The
+ * transaction stays open until {@link #shutDown()}, so every value stays reachable.
  */
 final class LmdbState implements RestartState
 {
@@ -39,7 +39,7 @@ final class LmdbState implements RestartState
     public void build(final Path dir, final int count)
     {
         file = dir.resolve("lmdb.mdb");
-        mapSize = 2L * count * VALUE_SIZE + 64L * count + (64L << 20);
+        mapSize = mapSize(count);
         final byte[] template = RestartState.template();
         try (Env<ByteBuffer> writer = open(EnvFlags.MDB_NOSUBDIR, EnvFlags.MDB_WRITEMAP, EnvFlags.MDB_NOSYNC))
         {
@@ -72,11 +72,28 @@ final class LmdbState implements RestartState
     }
 
     @Override
-    public long restartToReady()
+    public void adopt(final Path dir, final int count, final String handover)
+    {
+        file = dir.resolve("lmdb.mdb");
+        mapSize = mapSize(count);
+    }
+
+    private static long mapSize(final int count)
+    {
+        return 2L * count * VALUE_SIZE + 64L * count + (64L << 20);
+    }
+
+    @Override
+    public long restartToReady(final Ready ready)
     {
         env = open(EnvFlags.MDB_NOSUBDIR);
         final Dbi<ByteBuffer> dbi = env.openDbi(DB);
         txn = env.txnRead();
+        if (ready == Ready.SERVE)
+        {
+            // Open is ready: any key is a B-tree lookup away. The count comes from the database's meta page.
+            return dbi.stat(txn).entries;
+        }
         cursor = dbi.openCursor(txn);
         long sum = 0;
         if (cursor.first())

@@ -20,8 +20,8 @@ import org.pkram.PkramOptions;
  * the memory file (sparse, 64 MiB larger than the values) and the super block pfn.
  * <p>
  * Restart to ready is {@link Pkram#boot} from the pfn, {@link Pkram#prepareLoad} and
- * {@link ObjLoad#loadFolio()} of every folio (reading its first 8 bytes in place), then
- * {@link NodeLoad#finish()}. Loading consumes the node, so {@link #shutDown()} saves the same folios
+ * {@link ObjLoad#loadFolio()} of every folio (reading its first 8 bytes in place when warm; only indexing
+ * the folio when ready to serve), then {@link NodeLoad#finish()}. Loading consumes the node, so {@link #shutDown()} saves the same folios
  * again by reference into a node of the same name and reboots ({@link Pkram#close()}): that part is
  * not measured, as a process's own save-and-exit is not part of the next process's start.
  */
@@ -36,6 +36,7 @@ final class PkramState implements RestartState
     private long pfn;
     private Pkram pkram;
     private final List<Folio> folios = new ArrayList<>();
+    private long[] valuePfns = new long[0];
 
     @Override
     public void build(final Path dir, final int count)
@@ -43,6 +44,7 @@ final class PkramState implements RestartState
         file = dir.resolve("pkram.mem");
         Pkram.format(file, (long)count * VALUE_SIZE + SLACK, false);
         final byte[] template = RestartState.template();
+        valuePfns = new long[count];
         try (Pkram fresh = Pkram.boot(PkramOptions.of(file).shutdownHook(false)))
         {
             try (NodeSave node = fresh.prepareSave(NODE); ObjSave obj = node.prepareSaveObj(DataKind.FOLIOS))
@@ -54,6 +56,7 @@ final class PkramState implements RestartState
                     buffer.putBytes(0, template);
                     buffer.putLong(0, i, ByteOrder.LITTLE_ENDIAN);
                     obj.saveFolio(folio, i);
+                    valuePfns[i] = folio.pfn();
                 }
                 obj.finish();
                 node.finish();
@@ -62,10 +65,40 @@ final class PkramState implements RestartState
         }
     }
 
+    /**
+     * @return the memory file {@link #build(Path, int)} wrote.
+     */
+    Path file()
+    {
+        return file;
+    }
+
+    /**
+     * @return the pfn of each value's page, by value index, as {@link #build(Path, int)} allocated them.
+     */
+    long[] valuePfns()
+    {
+        return valuePfns;
+    }
+
     @Override
-    public long restartToReady()
+    public void adopt(final Path dir, final int count, final String handover)
+    {
+        file = dir.resolve("pkram.mem");
+        pfn = Long.parseUnsignedLong(handover, 16);
+    }
+
+    @Override
+    public String handover()
+    {
+        return Long.toHexString(pfn);
+    }
+
+    @Override
+    public long restartToReady(final Ready ready)
     {
         pkram = Pkram.boot(PkramOptions.of(file).superBlockPfn(pfn).shutdownHook(false));
+        final boolean warm = ready == Ready.WARM;
         long sum = 0;
         try (NodeLoad node = pkram.prepareLoad(NODE))
         {
@@ -75,13 +108,16 @@ final class PkramState implements RestartState
                 Folio folio;
                 while ((folio = obj.loadFolio()) != null)
                 {
-                    sum += folio.buffer().getLong(0, ByteOrder.LITTLE_ENDIAN);
+                    if (warm)
+                    {
+                        sum += folio.buffer().getLong(0, ByteOrder.LITTLE_ENDIAN);
+                    }
                     folios.add(folio);
                 }
                 obj.finish();
             }
         }
-        return sum;
+        return warm ? sum : folios.size();
     }
 
     @Override

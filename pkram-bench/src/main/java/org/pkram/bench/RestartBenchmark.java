@@ -22,8 +22,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * The data is {@code sizeMiB * 256} values of 4 KiB (value {@code i} holds {@code i} in its first 8
  * bytes), built once per trial in each system's own persisted form in a directory on /dev/shm, and
  * closed (nothing mapped, nothing open: the state a process restart leaves). Each measured invocation
- * is one cold start of the library on those files up to "ready": every value reachable and its first
- * 8 bytes read (summed, and the sum checked). Closing afterwards, and pkram's re-save of the node that
+ * is one cold start of the library on those files up to {@link #ready}: every value reachable and, when
+ * warm, its first 8 bytes read (summed, and the sum checked; ready to serve checks the number of values
+ * reachable). The system {@code touch} is the floor under pkram, measured in the same run: the same memory
+ * file mapped and 8 bytes of every value's page read, nothing else ({@link TouchState}). Closing afterwards,
+ * and pkram's re-save of the node that
  * loading consumed, are in an invocation tear-down, outside the measurement. All files stay in RAM
  * (tmpfs), so there is no page cache to drop: what is measured is the software path from the files to
  * usable values. See {@link RestartState} and its four implementations for what each system does.
@@ -57,9 +60,13 @@ public class RestartBenchmark extends BaseBenchmark
     @Param({"/dev/shm"})
     String dir;
 
-    /** The system restarted: pkram, or a peer. */
-    @Param({"pkram", "filechannel", "lmdb", "chronicle-map"})
+    /** The system restarted: pkram, its floor ({@code touch}), or a peer. */
+    @Param({"touch", "pkram", "filechannel", "lmdb", "chronicle-map"})
     String system;
+
+    /** How far a restart goes: {@code warm} (every value read) or {@code serve} (every value reachable). */
+    @Param({"warm", "serve"})
+    String ready;
 
     /** Size of the values, MiB (256 values of 4 KiB a MiB). */
     @Param({"256", "1024", "4096"})
@@ -67,6 +74,7 @@ public class RestartBenchmark extends BaseBenchmark
 
     private Path trialDir;
     private RestartState state;
+    private Ready readiness;
     private int count;
 
     /**
@@ -85,6 +93,7 @@ public class RestartBenchmark extends BaseBenchmark
     public void build() throws Exception
     {
         count = sizeMiB * (int)((1L << 20) / RestartState.VALUE_SIZE);
+        readiness = Ready.of(ready);
         final Path parent = Path.of(dir);
         final long usable = Files.getFileStore(parent).getUsableSpace();
         // LMDB takes two pages per value; the others little more than the data.
@@ -115,21 +124,21 @@ public class RestartBenchmark extends BaseBenchmark
     }
 
     /**
-     * One restart: from closed files to every value read.
+     * One restart: from closed files to ready.
      *
-     * @return the sum of the first 8 bytes of every value.
+     * @return the sum of the first 8 bytes of every value (warm), or the number of values reachable (serve).
      * @throws Exception whatever the system throws.
      */
     @Benchmark
     public long restart() throws Exception
     {
-        final long sum = state.restartToReady();
-        if (sum != RestartState.expectedSum(count))
+        final long check = state.restartToReady(readiness);
+        if (check != readiness.expected(count))
         {
-            throw new IllegalStateException("wrong values after restart: system=" + system + ", sum=" + sum +
-                ", expected=" + RestartState.expectedSum(count));
+            throw new IllegalStateException("wrong values after restart: system=" + system + ", ready=" + ready +
+                ", check=" + check + ", expected=" + readiness.expected(count));
         }
-        return sum;
+        return check;
     }
 
     /**

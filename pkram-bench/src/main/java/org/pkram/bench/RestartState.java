@@ -14,9 +14,12 @@ import java.util.stream.Stream;
  * <p>
  * Lifecycle, per trial: {@link #build(Path, int)} once (written in the system's own format, then
  * closed, as a process that saved its state and exited); then per invocation
- * {@link #restartToReady()} (measured: a cold open of the existing files, every value reached and its
- * first 8 bytes read) and {@link #shutDown()} (not measured: close, and for pkram the re-save that
- * loading consumed); then {@link #delete()}.
+ * {@link #restartToReady(Ready)} (measured: a cold open of the existing files, every value reached and,
+ * when warm, its first 8 bytes read) and {@link #shutDown()} (not measured: close, and for pkram the re-save
+ * that loading consumed); then {@link #delete()}.
+ * <p>
+ * {@link ProcessRestartBenchmark} restarts in a new JVM instead: the child {@link #adopt adopts} the files the
+ * trial built, with the {@link #handover()} string the previous process left (pkram's super block pfn).
  */
 interface RestartState
 {
@@ -33,16 +36,37 @@ interface RestartState
     void build(Path dir, int count) throws Exception;
 
     /**
-     * From nothing open to every value reachable: open the files, reach each value and sum the first
-     * 8 bytes of all of them.
+     * Take over the files another process built or left with {@link #shutDown()}, as a restarted process
+     * does: nothing is opened yet.
      *
-     * @return the sum, which must be {@link #expectedSum(int)}.
-     * @throws Exception whatever the system throws.
+     * @param dir      the directory {@link #build(Path, int)} wrote.
+     * @param count    values in it.
+     * @param handover what the last process's {@link #handover()} returned.
      */
-    long restartToReady() throws Exception;
+    void adopt(Path dir, int count, String handover);
 
     /**
-     * Close what {@link #restartToReady()} opened and leave the files as {@link #build(Path, int)} did.
+     * @return what a new process needs, beyond the directory and the count, to find the state: pkram's
+     *         super block pfn; {@code -} for systems whose files say everything.
+     */
+    default String handover()
+    {
+        return "-";
+    }
+
+    /**
+     * From nothing open to every value reachable: open the files, reach each value and, when
+     * {@code ready} is {@link Ready#WARM}, sum the first 8 bytes of all of them.
+     *
+     * @param ready how far to go.
+     * @return the sum ({@link Ready#WARM}) or the number of values reachable ({@link Ready#SERVE}): must be
+     *         {@link Ready#expected(int)}.
+     * @throws Exception whatever the system throws.
+     */
+    long restartToReady(Ready ready) throws Exception;
+
+    /**
+     * Close what {@link #restartToReady(Ready)} opened and leave the files as {@link #build(Path, int)} did.
      *
      * @throws Exception whatever the system throws.
      */
@@ -83,6 +107,7 @@ interface RestartState
         return switch (name)
         {
             case "pkram" -> new PkramState();
+            case "touch" -> new TouchState();
             case "filechannel" -> new FileChannelState();
             case "lmdb" -> new LmdbState();
             case "chronicle-map" -> new ChronicleMapState();
