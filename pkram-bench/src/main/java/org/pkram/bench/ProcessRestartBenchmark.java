@@ -113,6 +113,20 @@ public class ProcessRestartBenchmark extends BaseBenchmark
         trialDir = Files.createTempDirectory(Path.of(dir), "pkram-process-");
         childLog = trialDir.resolve("child.log");
         handover = "-";
+        try
+        {
+            buildState();
+        }
+        catch (final Exception | Error ex)
+        {
+            // JMH runs no tear-down after a failed set-up: leave nothing behind on the tmpfs.
+            removeFiles();
+            throw ex;
+        }
+    }
+
+    private void buildState() throws Exception
+    {
         if (!"jvm".equals(system))
         {
             state = RestartState.of(stateOf(system));
