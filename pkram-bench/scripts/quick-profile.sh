@@ -4,6 +4,7 @@
 #     4 GiB, ready = warm and serve, on /dev/shm and, when it can mount one, on a huge=always tmpfs;
 #   ProcessRestartBenchmark: a fresh JVM per restart (jvm alone, touch, pkram, pkram with an AOT cache, the
 #     peers) at 4 GiB on /dev/shm;
+#   FileTransferBenchmark: pkram save, load and format of 1 GiB against copy_file_range and fallocate;
 #   DurableCommitBenchmark, ParallelSaveBenchmark;
 # then ResultsReport writes the tables (results/restart.md) and the chart (results/restart.png).
 #
@@ -34,8 +35,8 @@ PKRAM_FLAGS=$(cat pkram-mmap/target/classes/org/pkram/jvm-flags.txt)
 PEER_FLAGS=$(java -cp "$JAR" org.pkram.bench.PeerFlags)
 
 # Leftovers of an interrupted run of these benchmarks (only their own directories).
-rm -rf /dev/shm/pkram-restart-* /dev/shm/pkram-process-* /dev/shm/pkram-parallel-* /dev/shm/pkram-probe-* \
-    /tmp/pkram-durable-*
+rm -rf /dev/shm/pkram-restart-* /dev/shm/pkram-process-* /dev/shm/pkram-transfer-* /dev/shm/pkram-parallel-* \
+    /dev/shm/pkram-probe-* /tmp/pkram-durable-*
 
 # A tmpfs that backs files with 2 MiB pages, mounted for this run only.
 HUGE_DIR=${HUGE_DIR:-/mnt/pkram-huge}
@@ -55,6 +56,7 @@ fi
 echo "quick-profile: huge-page tmpfs $HUGE_NOTE"
 
 RESTART_ARGS="org.pkram.bench.RestartBenchmark -p sizeMiB=1024,4096 -p dir=$DIRS -wi 3 -i 5 -foe false -rf json -rff $OUT/restart.json"
+TRANSFER_ARGS="org.pkram.cli.FileTransferBenchmark -p sizeMiB=1024 -wi 2 -i 5 -foe false -rf json -rff $OUT/transfer.json"
 PROCESS_ARGS="org.pkram.bench.ProcessRestartBenchmark -p sizeMiB=4096 -p dir=/dev/shm -wi 1 -i 5 -foe false -rf json -rff $OUT/process.json"
 DURABLE_ARGS="org.pkram.bench.DurableCommitBenchmark -wi 2 -w 1 -i 3 -r 1 -foe false -rf json -rff $OUT/durable.json"
 PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe false -rf json -rff $OUT/parallel.json"
@@ -75,6 +77,7 @@ PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe f
     echo "command: bash pkram-bench/scripts/quick-profile.sh"
     echo "jmh restart: java -jar $JAR $RESTART_ARGS"
     echo "jmh process: java -jar $JAR $PROCESS_ARGS"
+    echo "jmh transfer: java -jar $JAR $TRANSFER_ARGS"
     echo "jmh durable: java -jar $JAR $DURABLE_ARGS"
     echo "jmh parallel: java -jar $JAR $PARALLEL_ARGS"
 } > "$OUT/machine.txt"
@@ -115,6 +118,8 @@ echo "quick-profile: RestartBenchmark"
 run_jmh "$OUT/restart.log" $RESTART_ARGS
 echo "quick-profile: ProcessRestartBenchmark"
 run_jmh "$OUT/process.log" $PROCESS_ARGS
+echo "quick-profile: FileTransferBenchmark"
+run_jmh "$OUT/transfer.log" $TRANSFER_ARGS
 echo "quick-profile: DurableCommitBenchmark"
 run_jmh "$OUT/durable.log" $DURABLE_ARGS
 echo "quick-profile: ParallelSaveBenchmark"

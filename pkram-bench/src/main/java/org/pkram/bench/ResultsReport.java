@@ -23,7 +23,8 @@ import com.google.gson.JsonParser;
 /**
  * Turns a quick-profile run into {@code restart.md} (tables, goals, errors, machine, command) and
  * {@code restart.png} (the chart): reads, from the results directory, the JMH JSON files
- * {@code restart.json}, {@code process.json}, {@code durable.json} and {@code parallel.json}, the JMH logs
+ * {@code restart.json}, {@code process.json}, {@code transfer.json}, {@code durable.json} and
+ * {@code parallel.json}, the JMH logs
  * {@code restart.log} and {@code process.log} (footprints and failures), {@code machine.txt}
  * ({@code key: value} lines) and {@code peer-probe.txt}. The restart sections are {@link RestartTables}'.
  * <p>
@@ -112,6 +113,7 @@ public final class ResultsReport
         final Map<String, String> machine = keyValues(dir.resolve("machine.txt"));
         final List<Result> restart = results(dir.resolve("restart.json"));
         final List<Result> process = results(dir.resolve("process.json"));
+        final List<Result> transfer = results(dir.resolve("transfer.json"));
         final List<Result> durable = results(dir.resolve("durable.json"));
         final List<Result> parallel = results(dir.resolve("parallel.json"));
         final List<String> log = lines(dir.resolve("restart.log"));
@@ -126,6 +128,7 @@ public final class ResultsReport
         RestartTables.restart(md, restart, failures);
         RestartTables.pageTouch(md, restart);
         RestartTables.process(md, process, failures);
+        TransferTable.table(md, transfer);
         if (!failures.isEmpty())
         {
             md.append("## Failures\n\n");
@@ -133,7 +136,7 @@ public final class ResultsReport
             md.append('\n');
         }
         footprints(md, log);
-        goals(md, restart, process, parallel);
+        goals(md, restart, process, transfer, parallel);
         durableTable(md, durable);
         parallelTable(md, parallel);
         probe(md, lines(dir.resolve("peer-probe.txt")));
@@ -180,7 +183,7 @@ public final class ResultsReport
     }
 
     private static void goals(final StringBuilder md, final List<Result> restart, final List<Result> process,
-        final List<Result> parallel)
+        final List<Result> transfer, final List<Result> parallel)
     {
         md.append("## Goals\n\n| goal | result | met |\n|---|---|---|\n");
         if (restart.isEmpty() && process.isEmpty())
@@ -188,6 +191,7 @@ public final class ResultsReport
             md.append("| (no restart results) | | |\n");
         }
         RestartTables.goals(md, restart, process);
+        TransferTable.goals(md, transfer);
         for (final String pages : distinct(parallel, "pagesPerNode"))
         {
             for (final String source : List.of("folios", "heap"))

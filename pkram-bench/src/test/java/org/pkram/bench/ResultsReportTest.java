@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link ResultsReport} on a small quick-profile run in {@code src/test/resources/org/pkram/bench/report}: JMH
  * JSON for restart (pkram, filechannel and lmdb at 256 MiB and 1 GiB, one lmdb run failed, one pkram run on
  * another tmpfs, the touch floor and ready to serve at 1 GiB), whole-process restarts at 4 GiB (one failed),
- * durable commits and parallel saves, with the JMH logs, machine and probe files. Each expected row
+ * file transfers at 1 GiB, durable commits and parallel saves, with the JMH logs, machine and probe files. Each expected row
  * is worked out by hand from the fixture's numbers, as the comments show.
  */
 class ResultsReportTest
@@ -113,6 +113,21 @@ class ResultsReportTest
             "5,000 (4,900–5,100) |");
         // Each median minus jvm's 200.
         assertLine(md, "| above JVM start | | 0.00 | – | 750 | 400 | 1,000 | 1,300 | 4,800 |");
+    }
+
+    @Test
+    void shouldHoldEachFileCommandToItsKernelBaseline() throws Exception
+    {
+        final String md = ResultsReport.markdown(fixture());
+
+        // copy 400, save 1,000 (2.50×), load 500 (1.25×), fallocate 600, format 6,000 (10.00×).
+        assertLine(md, "| 1 GiB | 400 | 1,000 | 2.50× | 500 | 1.25× | 600 | 6,000 | 10.00× |");
+        // 2.5 / 1.5 = 1.67 short; 1.25 meets it; 10 / 1.5 = 6.67 short.
+        assertLine(md, "| `pkram save` of 1 GiB ≤ 1.5× copy_file_range | 2.50× (1,000 ms against 400 ms) | " +
+            "**no**, gap 1.67× |");
+        assertLine(md, "| `pkram load` of 1 GiB ≤ 1.5× copy_file_range | 1.25× (500 ms against 400 ms) | yes |");
+        assertLine(md, "| `pkram format` of 1 GiB ≤ 1.5× fallocate | 10.00× (6,000 ms against 600 ms) | " +
+            "**no**, gap 6.67× |");
     }
 
     @Test
