@@ -5,6 +5,7 @@
 #   ProcessRestartBenchmark: a fresh JVM per restart (jvm alone, touch, pkram, pkram with an AOT cache, the
 #     peers) at 4 GiB on /dev/shm;
 #   FileTransferBenchmark: pkram save, load and format of 1 GiB against copy_file_range and fallocate;
+#   LoadBenchmark (1M folios, with -prof gc) and BootBenchmark at 4 GiB against their metadata floors;
 #   DurableCommitBenchmark, ParallelSaveBenchmark;
 # then ResultsReport writes the tables (results/restart.md) and the chart (results/restart.png).
 #
@@ -56,6 +57,8 @@ fi
 echo "quick-profile: huge-page tmpfs $HUGE_NOTE"
 
 RESTART_ARGS="org.pkram.bench.RestartBenchmark -p sizeMiB=1024,4096 -p dir=$DIRS -wi 3 -i 5 -foe false -rf json -rff $OUT/restart.json"
+LOAD_ARGS="org.pkram.bench.LoadBenchmark -p sizeMiB=4096 -wi 3 -i 5 -prof gc -foe false -rf json -rff $OUT/load.json"
+BOOT_ARGS="org.pkram.bench.BootBenchmark.(bootOnly|metadataBaseline) -p sizeMiB=4096 -p nodes=1 -wi 3 -i 5 -foe false -rf json -rff $OUT/boot-floor.json"
 TRANSFER_ARGS="org.pkram.cli.FileTransferBenchmark -p sizeMiB=1024 -wi 2 -i 5 -foe false -rf json -rff $OUT/transfer.json"
 PROCESS_ARGS="org.pkram.bench.ProcessRestartBenchmark -p sizeMiB=4096 -p dir=/dev/shm -wi 1 -i 5 -foe false -rf json -rff $OUT/process.json"
 DURABLE_ARGS="org.pkram.bench.DurableCommitBenchmark -wi 2 -w 1 -i 3 -r 1 -foe false -rf json -rff $OUT/durable.json"
@@ -78,6 +81,8 @@ PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe f
     echo "jmh restart: java -jar $JAR $RESTART_ARGS"
     echo "jmh process: java -jar $JAR $PROCESS_ARGS"
     echo "jmh transfer: java -jar $JAR $TRANSFER_ARGS"
+    echo "jmh load: java -jar $JAR $LOAD_ARGS"
+    echo "jmh boot: java -jar $JAR $BOOT_ARGS"
     echo "jmh durable: java -jar $JAR $DURABLE_ARGS"
     echo "jmh parallel: java -jar $JAR $PARALLEL_ARGS"
 } > "$OUT/machine.txt"
@@ -120,6 +125,9 @@ echo "quick-profile: ProcessRestartBenchmark"
 run_jmh "$OUT/process.log" $PROCESS_ARGS
 echo "quick-profile: FileTransferBenchmark"
 run_jmh "$OUT/transfer.log" $TRANSFER_ARGS
+echo "quick-profile: LoadBenchmark and BootBenchmark against their floors"
+run_jmh "$OUT/load.log" $LOAD_ARGS
+run_jmh "$OUT/boot-floor.log" $BOOT_ARGS
 echo "quick-profile: DurableCommitBenchmark"
 run_jmh "$OUT/durable.log" $DURABLE_ARGS
 echo "quick-profile: ParallelSaveBenchmark"

@@ -42,6 +42,8 @@ import java.util.Arrays;
  * <li>{@link #touchBaseline()}: no pkram at all: map the memory file afresh and read the first 8 bytes
  * of every preserved page at pfns known in advance. The floor for any restart that reads each page
  * once through a new mapping. As for the pkram methods, the unmap comes after the measurement.</li>
+ * <li>{@link #metadataBaseline()}: no pkram at all: map the memory file afresh and read every word of every
+ * metadata page once, following the chains ({@link MetadataWalk}): the floor under {@link #bootOnly()}.</li>
  * </ul>
  * <p>
  * One image per trial, built once in a sparse memory file of {@code sizeMiB + 256} MiB on
@@ -317,6 +319,35 @@ public class BootBenchmark extends BaseBenchmark
             sum += memory.get(LONG_LE, pfn << 12);
         }
         touchedSum = sum;
+        return sum;
+    }
+
+    /**
+     * Baseline without pkram for the boot: map the file and read every word of every metadata page once
+     * (super block, nodes, objects, links, regions list), following the chains as any reader must and checking
+     * nothing ({@link MetadataWalk}). A boot validates at least these pages; the goal holds {@link #bootOnly()}
+     * to a small multiple of this.
+     *
+     * @return the sum of the words read.
+     * @throws IOException when the file cannot be mapped.
+     */
+    @Benchmark
+    public long metadataBaseline() throws IOException
+    {
+        final Arena arena = Arena.ofShared();
+        mapping = arena;
+        final MemorySegment memory;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            memory = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+        }
+        final MetadataWalk walk = new MetadataWalk(memory);
+        final long sum = walk.everyPage(superBlockPfn);
+        // A super block, the nodes, an object each and a link per 510 folios at least.
+        if (walk.pagesRead() < 1 + 2L * nodes + pfns.length / 510)
+        {
+            throw new IllegalStateException("the walk missed metadata: pages=" + walk.pagesRead());
+        }
         return sum;
     }
 
