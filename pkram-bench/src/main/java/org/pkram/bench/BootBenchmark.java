@@ -138,16 +138,9 @@ public class BootBenchmark extends BaseBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        if (mapping != null)
-        {
-            mapping.close();
-            mapping = null;
-        }
-        if (pkram != null && !pkram.isClosed())
-        {
-            pkram.close();
-        }
-        ShmFile.delete(file);
+        ShmFile.release(mapping, pkram, file);
+        mapping = null;
+        pkram = null;
     }
 
     /**

@@ -195,15 +195,8 @@ public class LoadBenchmark extends BaseBenchmark
     @TearDown(Level.Trial)
     public void removeFile()
     {
-        if (mapping != null)
-        {
-            mapping.close();
-            mapping = null;
-        }
-        if (pkram != null && !pkram.isClosed())
-        {
-            pkram.close();
-        }
-        ShmFile.delete(file);
+        ShmFile.release(mapping, pkram, file);
+        mapping = null;
+        pkram = null;
     }
 }

@@ -47,7 +47,7 @@ public final class PeerFlags
     }
 
     /**
-     * Prints, on one line, the peers' flags as {@link RestartBenchmark}'s forks get them (its {@code @Fork}, less
+     * Prints, on one line, the peers' flags as {@link PeerForkBenchmark}'s forks get them (its {@code @Fork}, less
      * the heap sizes), for a script that starts a JVM by hand: {@code quick-profile.sh} gives them to
      * {@link PeerProbe}.
      *
@@ -55,7 +55,7 @@ public final class PeerFlags
      */
     public static void main(final String[] args)
     {
-        final String[] flags = RestartBenchmark.class.getAnnotation(Fork.class).jvmArgsPrepend();
+        final String[] flags = PeerForkBenchmark.class.getAnnotation(Fork.class).jvmArgsPrepend();
         System.out.println(String.join(" ", Arrays.stream(flags).filter(flag -> flag.startsWith("--")).toList()));
     }
 }

@@ -43,17 +43,7 @@ import org.pkram.mem.JvmFlags;
 @BenchmarkMode(Mode.SingleShotTime)
 @Warmup(iterations = 1)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsPrepend = {
-    PeerFlags.OPENS_NIO,
-    PeerFlags.OPENS_LANG,
-    PeerFlags.OPENS_NIO_CH,
-    PeerFlags.EXPORTS_SUN_MISC,
-    PeerFlags.EXPORTS_JAVAC_FILE,
-    PeerFlags.OPENS_JAVAC,
-    PeerFlags.OPENS_IO,
-    PeerFlags.OPENS_UTIL,
-    BenchFlags.HEAP})
-public class ProcessRestartBenchmark extends BaseBenchmark
+public class ProcessRestartBenchmark extends PeerForkBenchmark
 {
     /** The heap limit of every child: {@code filechannel} holds a whole 4 GiB state on its heap. */
     static final String CHILD_HEAP = "-Xmx6g";
@@ -220,7 +210,7 @@ public class ProcessRestartBenchmark extends BaseBenchmark
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JvmFlags.required());
-        command.addAll(List.of(RestartBenchmark.class.getAnnotation(Fork.class).jvmArgsPrepend()));
+        command.addAll(List.of(PeerForkBenchmark.class.getAnnotation(Fork.class).jvmArgsPrepend()));
         command.removeIf(flag -> flag.startsWith("-Xms") || flag.startsWith("-Xmx"));
         command.add(CHILD_HEAP);
         command.addAll(extra);

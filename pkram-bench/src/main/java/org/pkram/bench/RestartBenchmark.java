@@ -7,7 +7,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -37,18 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.SingleShotTime)
 @Warmup(iterations = 3)
 @Measurement(iterations = 5)
-@Fork(jvmArgsPrepend = {
-    PeerFlags.OPENS_NIO,
-    PeerFlags.OPENS_LANG,
-    PeerFlags.OPENS_NIO_CH,
-    PeerFlags.EXPORTS_SUN_MISC,
-    PeerFlags.EXPORTS_JAVAC_FILE,
-    PeerFlags.OPENS_JAVAC,
-    PeerFlags.OPENS_IO,
-    PeerFlags.OPENS_UTIL,
-    BenchFlags.HEAP_RESTART,
-    BenchFlags.HEAP_RESTART_INITIAL})
-public class RestartBenchmark extends BaseBenchmark
+public class RestartBenchmark extends PeerForkBenchmark
 {
     /** Where every system keeps its files by default: RAM. */
     static final Path SHM = Path.of("/dev/shm");

@@ -7,6 +7,7 @@ import org.pkram.boot.PfnFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -71,5 +72,26 @@ final class ShmFile
         {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /**
+     * A trial's last tear-down: unmap what a failed invocation left mapped, reboot what it left booted, and
+     * delete the memory file and its pfn file.
+     *
+     * @param mapping a mapping of the file, or null.
+     * @param pkram   an instance on the file, or null.
+     * @param file    the memory file, or null.
+     */
+    static void release(final Arena mapping, final Pkram pkram, final Path file)
+    {
+        if (mapping != null)
+        {
+            mapping.close();
+        }
+        if (pkram != null && !pkram.isClosed())
+        {
+            pkram.close();
+        }
+        delete(file);
     }
 }

@@ -107,7 +107,7 @@ class RestartStatesTest
     void shouldRunWithThePeersFlagsAsTheRestartForksDo()
     {
         final List<String> flags = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        for (final String flag : RestartBenchmark.class.getAnnotation(Fork.class).jvmArgsPrepend())
+        for (final String flag : PeerForkBenchmark.class.getAnnotation(Fork.class).jvmArgsPrepend())
         {
             if (!flag.startsWith("-Xm"))
             {
