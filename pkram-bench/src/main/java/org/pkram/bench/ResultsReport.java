@@ -23,8 +23,8 @@ import com.google.gson.JsonParser;
 /**
  * Turns a quick-profile run into {@code restart.md} (tables, goals, errors, machine, command) and
  * {@code restart.png} (the chart): reads, from the results directory, the JMH JSON files
- * {@code restart.json}, {@code process.json}, {@code transfer.json}, {@code durable.json} and
- * {@code parallel.json}, the JMH logs
+ * {@code restart.json}, {@code process.json}, {@code transfer.json}, {@code load.json},
+ * {@code boot-floor.json}, {@code durable.json} and {@code parallel.json}, the JMH logs
  * {@code restart.log} and {@code process.log} (footprints and failures), {@code machine.txt}
  * ({@code key: value} lines) and {@code peer-probe.txt}. The restart sections are {@link RestartTables}'.
  * <p>
@@ -46,9 +46,14 @@ public final class ResultsReport
     {
     }
 
-    /** One JMH result. */
+    /**
+     * One JMH result.
+     *
+     * @param secondary the scores of the secondary metrics, by name without JMH's leading {@code ·}
+     *                  ({@code gc.alloc.rate.norm} with {@code -prof gc}).
+     */
     record Result(String benchmark, Map<String, String> params, double score, double error, String unit,
-        double[] raw, String mode)
+        double[] raw, String mode, Map<String, Double> secondary)
     {
         double median()
         {
@@ -114,6 +119,8 @@ public final class ResultsReport
         final List<Result> restart = results(dir.resolve("restart.json"));
         final List<Result> process = results(dir.resolve("process.json"));
         final List<Result> transfer = results(dir.resolve("transfer.json"));
+        final List<Result> floors = new ArrayList<>(results(dir.resolve("load.json")));
+        floors.addAll(results(dir.resolve("boot-floor.json")));
         final List<Result> durable = results(dir.resolve("durable.json"));
         final List<Result> parallel = results(dir.resolve("parallel.json"));
         final List<String> log = lines(dir.resolve("restart.log"));
@@ -129,6 +136,7 @@ public final class ResultsReport
         RestartTables.pageTouch(md, restart);
         RestartTables.process(md, process, failures);
         TransferTable.table(md, transfer);
+        FloorTable.table(md, floors);
         if (!failures.isEmpty())
         {
             md.append("## Failures\n\n");
@@ -136,7 +144,7 @@ public final class ResultsReport
             md.append('\n');
         }
         footprints(md, log);
-        goals(md, restart, process, transfer, parallel);
+        goals(md, restart, process, transfer, floors, parallel);
         durableTable(md, durable);
         parallelTable(md, parallel);
         probe(md, lines(dir.resolve("peer-probe.txt")));
@@ -183,7 +191,7 @@ public final class ResultsReport
     }
 
     private static void goals(final StringBuilder md, final List<Result> restart, final List<Result> process,
-        final List<Result> transfer, final List<Result> parallel)
+        final List<Result> transfer, final List<Result> floors, final List<Result> parallel)
     {
         md.append("## Goals\n\n| goal | result | met |\n|---|---|---|\n");
         if (restart.isEmpty() && process.isEmpty())
@@ -192,6 +200,7 @@ public final class ResultsReport
         }
         RestartTables.goals(md, restart, process);
         TransferTable.goals(md, transfer);
+        FloorTable.goals(md, floors);
         for (final String pages : distinct(parallel, "pagesPerNode"))
         {
             for (final String source : List.of("folios", "heap"))
@@ -434,9 +443,15 @@ public final class ResultsReport
                     fork.getAsJsonArray().forEach(v -> raw.add(number(v)));
                 }
             }
+            final Map<String, Double> secondary = new LinkedHashMap<>();
+            if (run.get("secondaryMetrics") instanceof JsonObject metrics)
+            {
+                metrics.entrySet().forEach(e -> secondary.put(e.getKey().replaceFirst("^\u00b7", ""),
+                    number(e.getValue().getAsJsonObject().get("score"))));
+            }
             out.add(new Result(run.get("benchmark").getAsString(), params, number(metric.get("score")),
                 number(metric.get("scoreError")), metric.get("scoreUnit").getAsString(),
-                raw.stream().mapToDouble(Double::doubleValue).toArray(), run.get("mode").getAsString()));
+                raw.stream().mapToDouble(Double::doubleValue).toArray(), run.get("mode").getAsString(), secondary));
         }
         return out;
     }

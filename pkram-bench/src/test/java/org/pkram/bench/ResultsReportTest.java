@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link ResultsReport} on a small quick-profile run in {@code src/test/resources/org/pkram/bench/report}: JMH
  * JSON for restart (pkram, filechannel and lmdb at 256 MiB and 1 GiB, one lmdb run failed, one pkram run on
  * another tmpfs, the touch floor and ready to serve at 1 GiB), whole-process restarts at 4 GiB (one failed),
- * file transfers at 1 GiB, durable commits and parallel saves, with the JMH logs, machine and probe files. Each expected row
+ * file transfers at 1 GiB, load and boot against their floors, durable commits and parallel saves, with the JMH logs, machine and probe files. Each expected row
  * is worked out by hand from the fixture's numbers, as the comments show.
  */
 class ResultsReportTest
@@ -128,6 +128,30 @@ class ResultsReportTest
         assertLine(md, "| `pkram load` of 1 GiB ≤ 1.5× copy_file_range | 1.25× (500 ms against 400 ms) | yes |");
         assertLine(md, "| `pkram format` of 1 GiB ≤ 1.5× fallocate | 10.00× (6,000 ms against 600 ms) | " +
             "**no**, gap 6.67× |");
+    }
+
+    @Test
+    void shouldHoldBootAndLoadToTheirMetadataFloorsAndCountBytesPerFolio() throws Exception
+    {
+        final String md = ResultsReport.markdown(fixture());
+
+        // 4 GiB = 1,048,576 folios; load 30 against 10 = 3×; 50,331,648 B / 1,048,576 = 48 B a folio.
+        assertLine(md, "| load | 4 GiB | 1,048,576 | 30.0 | 10.0 | 3.00× | 48.0 |");
+        // boot 20 against 8 = 2.5×; no allocation figure without -prof gc.
+        assertLine(md, "| boot | 4 GiB | 1,048,576 | 20.0 | 8.00 | 2.50× | – |");
+        assertLine(md, "| load of 4 GiB in order-0 folios ≤ 2× its floor | 3.00× (30.0 ms against 10.0 ms) | " +
+            "**no**, gap 1.50× |");
+        assertLine(md, "| boot of 4 GiB in order-0 folios ≤ 3× its floor | 2.50× (20.0 ms against 8.00 ms) | yes |");
+        assertLine(md, "| load allocates 0 B per folio | 48.0 B | **no** |");
+    }
+
+    @Test
+    void shouldReadSecondaryMetricsByName() throws Exception
+    {
+        final List<ResultsReport.Result> load = ResultsReport.results(fixture().resolve("load.json"));
+
+        assertEquals(Map.of("gc.alloc.rate.norm", 50331648.0, "gc.count", 2.0), load.get(1).secondary());
+        assertEquals(Map.of(), ResultsReport.results(fixture().resolve("restart.json")).get(0).secondary());
     }
 
     @Test
