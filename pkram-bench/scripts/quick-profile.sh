@@ -45,7 +45,7 @@ HUGE_NOTE=
 DIRS=/dev/shm
 if [[ $(id -u) -ne 0 ]]; then
     HUGE_NOTE="skipped: mounting a tmpfs needs root"
-elif ! grep -q '^tmpfs' /proc/filesystems; then
+elif ! grep -qw tmpfs /proc/filesystems; then
     HUGE_NOTE="skipped: no tmpfs in /proc/filesystems"
 elif mkdir -p "$HUGE_DIR" && mount_error=$(mount -t tmpfs -o size=12G,huge=always,mode=1777 pkram-huge "$HUGE_DIR" 2>&1); then
     trap 'umount "$HUGE_DIR" 2>/dev/null || true' EXIT
