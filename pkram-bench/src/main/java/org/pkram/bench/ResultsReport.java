@@ -295,9 +295,8 @@ public final class ResultsReport
     private static void machineSection(final StringBuilder md, final Map<String, String> machine)
     {
         md.append("## Machine, JDK and command\n\n");
-        for (final String key : List.of("machine", "cpu", "nproc", "memory", "kernel", "shm", "load", "load at end",
-            "jdk",
-            "date"))
+        for (final String key : List.of("machine", "cpu", "nproc", "memory", "kernel", "shm", "huge", "load",
+            "load at end", "jdk", "date"))
         {
             if (machine.containsKey(key))
             {
