@@ -40,8 +40,7 @@ class FakeSystemdTest
         final List<FakeSystemd.Event> events = FakeSystemd.run(fakeSystemd,
             List.of("--runs", "3", "--after-ready", "KILL"), List.of(service.toString()));
 
-        assertEquals(List.of("counter 1", "counter 2", "counter 3"),
-            of(events, "counter").stream().map(FakeSystemd.Event::line).toList(), events.toString());
+        assertEquals(List.of("counter 1", "counter 2", "counter 3"), counters(events), events.toString());
         final List<FakeSystemd.Event> starts = of(events, "start");
         assertEquals(List.of("0", "1", "1"), starts.stream().map(e -> e.get("fds")).toList());
         assertEquals(3, of(events, "exit").stream().filter(e -> "9".equals(e.get("signal"))).count());
@@ -62,8 +61,7 @@ class FakeSystemdTest
         assertEquals(2, of(events, "garbled").size());
         assertEquals("THIS IS NOT AN ASSIGNMENT", of(events, "garbled").get(0).get("line"));
         assertEquals("serving", of(events, "status").get(0).get("text"));
-        assertEquals(List.of("counter 1", "counter 2"),
-            of(events, "counter").stream().map(FakeSystemd.Event::line).toList());
+        assertEquals(List.of("counter 1", "counter 2"), counters(events));
     }
 
     @Test
@@ -77,8 +75,7 @@ class FakeSystemdTest
         final List<String> mains = of(events, "start").stream().map(e -> e.get("pid")).toList();
         ignored.forEach(e -> assertTrue(!mains.contains(e.get("pid")), e.line()));
         assertEquals("1", of(events, "done").get(0).get("stored"));
-        assertEquals(List.of("counter 1", "counter 2"),
-            of(events, "counter").stream().map(FakeSystemd.Event::line).toList());
+        assertEquals(List.of("counter 1", "counter 2"), counters(events));
     }
 
     @Test
@@ -103,6 +100,11 @@ class FakeSystemdTest
         assertEquals(1, of(events, "timeout").size(), events.toString());
         assertEquals(1, of(events, "start").size(), "no second run after a timeout");
         assertEquals("3", of(events, "exitcode").get(0).get("code"));
+    }
+
+    private static List<String> counters(final List<FakeSystemd.Event> events)
+    {
+        return of(events, "counter").stream().map(FakeSystemd.Event::line).toList();
     }
 
     @Test
