@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -229,9 +230,26 @@ public class ProcessRestartBenchmark extends PeerForkBenchmark
         return process;
     }
 
+    /**
+     * The child's next line; a child that says nothing for {@link #READY_TIMEOUT_SECONDS} is killed, so that a
+     * hung child fails the trial instead of hanging the run.
+     */
+    private String readLine(final Process process, final String awaited) throws IOException
+    {
+        try
+        {
+            return ChildLines.next(childOut, process, TimeUnit.SECONDS.toMillis(READY_TIMEOUT_SECONDS));
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new IllegalStateException("child of system " + system + " did not say " + awaited + ": " +
+                ex.getMessage() + ": " + tail(childLog), ex);
+        }
+    }
+
     private long awaitReady(final Process process) throws Exception
     {
-        final String line = childOut.readLine();
+        final String line = readLine(process, "ready");
         if (line == null || !line.startsWith("ready "))
         {
             process.waitFor(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -246,7 +264,7 @@ public class ProcessRestartBenchmark extends PeerForkBenchmark
         final OutputStream in = process.getOutputStream();
         in.write('\n');
         in.flush();
-        final String line = childOut.readLine();
+        final String line = readLine(process, "closed");
         if (!process.waitFor(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS))
         {
             process.destroyForcibly();

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * one, must give back every value (the checks the benchmarks rely on), and a state that did not come back must
  * fail the run.
  */
+@Timeout(value = 120, unit = TimeUnit.SECONDS) // a child that hangs fails its test instead of the build
 class RestartStatesTest
 {
     /** Two link pages' worth of folios (510 entries a link page), so the load crosses a link. */
