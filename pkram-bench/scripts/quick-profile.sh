@@ -6,6 +6,7 @@
 #     peers) at 4 GiB on /dev/shm;
 #   FileTransferBenchmark: pkram save, load and format of 1 GiB against copy_file_range and fallocate;
 #   LoadBenchmark (1M folios, with -prof gc) and BootBenchmark at 4 GiB against their metadata floors;
+#   FirstBootBenchmark: the first boot of fresh JVMs against their second;
 #   DurableCommitBenchmark, ParallelSaveBenchmark;
 # then ResultsReport writes the tables (results/restart.md) and the chart (results/restart.png).
 #
@@ -59,6 +60,7 @@ echo "quick-profile: huge-page tmpfs $HUGE_NOTE"
 RESTART_ARGS="org.pkram.bench.RestartBenchmark -p sizeMiB=1024,4096 -p dir=$DIRS -wi 3 -i 5 -foe false -rf json -rff $OUT/restart.json"
 LOAD_ARGS="org.pkram.bench.LoadBenchmark -p sizeMiB=4096 -wi 3 -i 5 -prof gc -foe false -rf json -rff $OUT/load.json"
 BOOT_ARGS="org.pkram.bench.BootBenchmark.(bootOnly|metadataBaseline) -p sizeMiB=4096 -p nodes=1 -wi 3 -i 5 -foe false -rf json -rff $OUT/boot-floor.json"
+FIRST_BOOT_ARGS="org.pkram.bench.FirstBootBenchmark -p sizeMiB=1024,4096 -foe false -rf json -rff $OUT/first-boot.json"
 TRANSFER_ARGS="org.pkram.cli.FileTransferBenchmark -p sizeMiB=1024 -wi 2 -i 5 -foe false -rf json -rff $OUT/transfer.json"
 PROCESS_ARGS="org.pkram.bench.ProcessRestartBenchmark -p sizeMiB=4096 -p dir=/dev/shm -wi 1 -i 5 -foe false -rf json -rff $OUT/process.json"
 DURABLE_ARGS="org.pkram.bench.DurableCommitBenchmark -wi 2 -w 1 -i 3 -r 1 -foe false -rf json -rff $OUT/durable.json"
@@ -83,6 +85,7 @@ PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe f
     echo "jmh transfer: java -jar $JAR $TRANSFER_ARGS"
     echo "jmh load: java -jar $JAR $LOAD_ARGS"
     echo "jmh boot: java -jar $JAR $BOOT_ARGS"
+    echo "jmh first boot: java -jar $JAR $FIRST_BOOT_ARGS"
     echo "jmh durable: java -jar $JAR $DURABLE_ARGS"
     echo "jmh parallel: java -jar $JAR $PARALLEL_ARGS"
 } > "$OUT/machine.txt"
@@ -128,6 +131,7 @@ run_jmh "$OUT/transfer.log" $TRANSFER_ARGS
 echo "quick-profile: LoadBenchmark and BootBenchmark against their floors"
 run_jmh "$OUT/load.log" $LOAD_ARGS
 run_jmh "$OUT/boot-floor.log" $BOOT_ARGS
+run_jmh "$OUT/first-boot.log" $FIRST_BOOT_ARGS
 echo "quick-profile: DurableCommitBenchmark"
 run_jmh "$OUT/durable.log" $DURABLE_ARGS
 echo "quick-profile: ParallelSaveBenchmark"

@@ -1,6 +1,7 @@
 package org.pkram.bench;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -18,6 +19,9 @@ final class FloorTable
 
     /** Goal: booting at most this many times reading every metadata page once. */
     static final double GOAL_BOOT = 3;
+
+    /** Goal: the first boot in a fresh JVM at most this many times a second boot in the same JVM. */
+    static final double GOAL_FIRST_BOOT = 3;
 
     /** Goal: bytes allocated per folio loaded. */
     static final double GOAL_BYTES_PER_FOLIO = 0;
@@ -61,7 +65,8 @@ final class FloorTable
     static void table(final StringBuilder md, final List<Result> floors)
     {
         final List<Pair> pairs = pairs(floors);
-        if (pairs.isEmpty())
+        final List<double[]> firstBoots = firstAndSecondBoots(floors);
+        if (pairs.isEmpty() && firstBoots.isEmpty())
         {
             return;
         }
@@ -82,6 +87,13 @@ final class FloorTable
                     String.format(Locale.ROOT, "%.1f", allocated / folios)));
         }
         md.append('\n');
+        for (final double[] boots : firstBoots)
+        {
+            md.append(String.format(Locale.ROOT, "First boot in a fresh JVM (`FirstBootBenchmark`, %s): %s ms, " +
+                "against %s ms for a second boot of the same image in the same JVM: %.1f×. Medians over the forks; " +
+                "the image was built by another process.%n%n", RestartChart.sizeLabel((int)boots[2]),
+                RestartChart.msLabel(boots[0]), RestartChart.msLabel(boots[1]), boots[0] / boots[1]));
+        }
     }
 
     /**
@@ -89,6 +101,14 @@ final class FloorTable
      */
     static void goals(final StringBuilder md, final List<Result> floors)
     {
+        for (final double[] boots : firstAndSecondBoots(floors))
+        {
+            final double ratio = boots[0] / boots[1];
+            md.append(String.format(Locale.ROOT, "| first boot in a fresh JVM ≤ %.0f× a second boot (%s) | %.1f× " +
+                "(%s ms against %s ms) | %s |%n", GOAL_FIRST_BOOT, RestartChart.sizeLabel((int)boots[2]), ratio,
+                RestartChart.msLabel(boots[0]), RestartChart.msLabel(boots[1]), ratio <= GOAL_FIRST_BOOT ? "yes" :
+                    "**no**, gap " + String.format(Locale.ROOT, "%.1f×", ratio / GOAL_FIRST_BOOT)));
+        }
         for (final Pair pair : pairs(floors))
         {
             final double goal = "load".equals(pair.what()) ? GOAL_LOAD : GOAL_BOOT;
@@ -105,6 +125,41 @@ final class FloorTable
                     GOAL_BYTES_PER_FOLIO, perFolio, perFolio <= GOAL_BYTES_PER_FOLIO + 0.5 ? "yes" : "**no**"));
             }
         }
+    }
+
+    /**
+     * The first-boot rows: {@code FirstBootBenchmark}'s forks are fresh JVMs whose first iteration is the first
+     * boot of their life and whose second is a boot again; the medians of each, and their ratio.
+     *
+     * @return per size, {first, second, size in MiB}: the medians of the first and of the second boots.
+     */
+    static List<double[]> firstAndSecondBoots(final List<Result> floors)
+    {
+        final List<double[]> boots = new ArrayList<>();
+        for (final Result r : floors)
+        {
+            if (!r.benchmark().endsWith("FirstBootBenchmark.boot") || r.forks() < 1 || r.raw().length != 2 * r.forks())
+            {
+                continue;
+            }
+            final double[] first = new double[r.forks()];
+            final double[] second = new double[r.forks()];
+            for (int f = 0; f < r.forks(); f++)
+            {
+                first[f] = r.raw()[2 * f];
+                second[f] = r.raw()[2 * f + 1];
+            }
+            boots.add(new double[] {median(first), median(second), Integer.parseInt(r.params().get("sizeMiB"))});
+        }
+        return boots;
+    }
+
+    private static double median(final double[] values)
+    {
+        final double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        final int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static Result find(final List<Result> results, final String suffix)

@@ -208,6 +208,17 @@ public class ProcessRestartBenchmark extends PeerForkBenchmark
     static List<String> childCommand(final String system, final Path dir, final int count, final String ready,
         final String handover, final List<String> extra)
     {
+        final List<String> command = childJvm(extra);
+        command.addAll(List.of(system, dir.toString(), Integer.toString(count), ready, handover));
+        return command;
+    }
+
+    /**
+     * @param extra more JVM options.
+     * @return the command line of a {@link RestartChild} up to its arguments.
+     */
+    static List<String> childJvm(final List<String> extra)
+    {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JvmFlags.required());
@@ -215,8 +226,7 @@ public class ProcessRestartBenchmark extends PeerForkBenchmark
         command.removeIf(flag -> flag.startsWith("-Xms") || flag.startsWith("-Xmx"));
         command.add(CHILD_HEAP);
         command.addAll(extra);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RestartChild.class.getName(),
-            system, dir.toString(), Integer.toString(count), ready, handover));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RestartChild.class.getName()));
         return command;
     }
 

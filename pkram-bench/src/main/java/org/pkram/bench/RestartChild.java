@@ -16,7 +16,9 @@ import java.nio.file.Path;
  * status 1 when the state did not come back whole. The system {@code jvm} is JVM start alone: it says ready
  * before touching any class of pkram or of a peer.
  * <p>
- * Arguments: {@code SYSTEM DIR COUNT READY HANDOVER}, as {@link RestartState#adopt} takes them.
+ * Arguments: {@code SYSTEM DIR COUNT READY HANDOVER}, as {@link RestartState#adopt} takes them; or
+ * {@code build SYSTEM DIR COUNT}, which builds the system's state in {@code DIR}, prints its handover and exits,
+ * so that a benchmark can have its files made without loading any of the system's classes itself.
  */
 public final class RestartChild
 {
@@ -33,6 +35,15 @@ public final class RestartChild
         final PrintStream out = System.out;
         final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         final String system = args[0];
+        if ("build".equals(system))
+        {
+            final RestartState state = RestartState.of(args[1]);
+            state.build(Path.of(args[2]), Integer.parseInt(args[3]));
+            state.delete();
+            out.println(state.handover());
+            out.flush();
+            return;
+        }
         if ("jvm".equals(system))
         {
             out.println("ready 0");

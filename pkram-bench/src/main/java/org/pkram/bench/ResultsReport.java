@@ -24,7 +24,8 @@ import com.google.gson.JsonParser;
  * Turns a quick-profile run into {@code restart.md} (tables, goals, errors, machine, command) and
  * {@code restart.png} (the chart): reads, from the results directory, the JMH JSON files
  * {@code restart.json}, {@code process.json}, {@code transfer.json}, {@code load.json},
- * {@code boot-floor.json}, {@code durable.json} and {@code parallel.json}, the JMH logs
+ * {@code boot-floor.json}, {@code first-boot.json}, {@code durable.json} and {@code parallel.json}, the JMH
+ * logs
  * {@code restart.log} and {@code process.log} (footprints and failures), {@code machine.txt}
  * ({@code key: value} lines) and {@code peer-probe.txt}. The restart sections are {@link RestartTables}'.
  * <p>
@@ -51,9 +52,10 @@ public final class ResultsReport
      *
      * @param secondary the scores of the secondary metrics, by name without JMH's leading {@code ·}
      *                  ({@code gc.alloc.rate.norm} with {@code -prof gc}).
+     * @param forks     how many forks {@code raw} holds the iterations of, one fork after the other.
      */
     record Result(String benchmark, Map<String, String> params, double score, double error, String unit,
-        double[] raw, String mode, Map<String, Double> secondary)
+        double[] raw, String mode, Map<String, Double> secondary, int forks)
     {
         double median()
         {
@@ -121,6 +123,7 @@ public final class ResultsReport
         final List<Result> transfer = results(dir.resolve("transfer.json"));
         final List<Result> floors = new ArrayList<>(results(dir.resolve("load.json")));
         floors.addAll(results(dir.resolve("boot-floor.json")));
+        floors.addAll(results(dir.resolve("first-boot.json")));
         final List<Result> durable = results(dir.resolve("durable.json"));
         final List<Result> parallel = results(dir.resolve("parallel.json"));
         final List<String> log = lines(dir.resolve("restart.log"));
@@ -450,7 +453,8 @@ public final class ResultsReport
             }
             out.add(new Result(run.get("benchmark").getAsString(), params, number(metric.get("score")),
                 number(metric.get("scoreError")), metric.get("scoreUnit").getAsString(),
-                raw.stream().mapToDouble(Double::doubleValue).toArray(), run.get("mode").getAsString(), secondary));
+                raw.stream().mapToDouble(Double::doubleValue).toArray(), run.get("mode").getAsString(), secondary,
+                metric.get("rawData") instanceof JsonArray forks ? forks.size() : 1));
         }
         return out;
     }

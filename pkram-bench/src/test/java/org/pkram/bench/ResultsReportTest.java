@@ -146,6 +146,19 @@ class ResultsReportTest
     }
 
     @Test
+    void shouldCompareTheFirstBootOfEachFreshJvmWithItsSecond() throws Exception
+    {
+        final String md = ResultsReport.markdown(fixture());
+
+        // Forks [200, 10], [180, 8], [220, 12]: first boots' median 200, second boots' 10: 20×, goal 3×.
+        assertLine(md, "First boot in a fresh JVM (`FirstBootBenchmark`, 1 GiB): 200 ms, against 10.0 ms for a " +
+            "second boot of the same image in the same JVM: 20.0×. Medians over the forks; the image was built by " +
+            "another process.");
+        assertLine(md, "| first boot in a fresh JVM ≤ 3× a second boot (1 GiB) | 20.0× (200 ms against 10.0 ms) | " +
+            "**no**, gap 6.7× |");
+    }
+
+    @Test
     void shouldReadSecondaryMetricsByName() throws Exception
     {
         final List<ResultsReport.Result> load = ResultsReport.results(fixture().resolve("load.json"));
