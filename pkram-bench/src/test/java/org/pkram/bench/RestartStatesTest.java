@@ -119,6 +119,23 @@ class RestartStatesTest
     }
 
     @Test
+    void shouldBuildInAChildWhatTheNextChildRestartsFrom() throws Exception
+    {
+        final List<String> build = ProcessRestartBenchmark.childJvm(List.of());
+        build.addAll(List.of("build", "pkram", dir.toString(), Integer.toString(COUNT)));
+        final Process builder = new ProcessBuilder(build).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final String handover = new BufferedReader(new InputStreamReader(builder.getInputStream(),
+            StandardCharsets.UTF_8)).readLine();
+        assertTrue(builder.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, builder.exitValue());
+
+        final RestartState adopted = RestartState.of("pkram");
+        adopted.adopt(dir, COUNT, handover);
+        assertEquals(Ready.WARM.expected(COUNT), adopted.restartToReady(Ready.WARM));
+        adopted.shutDown();
+    }
+
+    @Test
     void shouldFailAChildWhoseValuesDidNotAllComeBack() throws Exception
     {
         final RestartState built = RestartState.of("pkram");
