@@ -8,6 +8,7 @@ import org.pkram.boot.ImageScanner;
 import org.pkram.boot.NodeEntry;
 import org.pkram.boot.ScanResult;
 import org.pkram.mem.PhysMem;
+import org.pkram.testing.CPrograms;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,10 +59,7 @@ class KernelStructInteropTest
      */
     static Path compileWalker(final Path dir) throws Exception
     {
-        final Path binary = dir.resolve("pkram_walk");
-        run(List.of("gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-o", binary.toString(),
-            Path.of("src/test/c/pkram_walk.c").toAbsolutePath().toString()), 0);
-        return binary;
+        return CPrograms.compile("pkram_walk.c", dir);
     }
 
     @ParameterizedTest

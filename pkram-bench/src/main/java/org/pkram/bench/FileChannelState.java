@@ -72,9 +72,9 @@ final class FileChannelState implements RestartState
     {
         final int chunkCount = (count + VALUES_PER_CHUNK - 1) / VALUES_PER_CHUNK;
         chunks = new byte[chunkCount][];
+        long position = 0;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
         {
-            long position = 0;
             for (int c = 0; c < chunkCount; c++)
             {
                 final int values = Math.min(VALUES_PER_CHUNK, count - c * VALUES_PER_CHUNK);
@@ -94,7 +94,7 @@ final class FileChannelState implements RestartState
         }
         if (ready == Ready.SERVE)
         {
-            return position(chunks) / VALUE_SIZE;
+            return position / VALUE_SIZE;
         }
         long sum = 0;
         for (final byte[] chunk : chunks)
@@ -105,16 +105,6 @@ final class FileChannelState implements RestartState
             }
         }
         return sum;
-    }
-
-    private static long position(final byte[][] chunks)
-    {
-        long bytes = 0;
-        for (final byte[] chunk : chunks)
-        {
-            bytes += chunk.length;
-        }
-        return bytes;
     }
 
     @Override

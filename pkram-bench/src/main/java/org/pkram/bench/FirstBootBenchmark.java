@@ -37,6 +37,8 @@ import org.pkram.Pkram;
 @Fork(value = 7, jvmArgsPrepend = BenchFlags.HEAP)
 public class FirstBootBenchmark extends BaseBenchmark
 {
+    private static final long BUILD_TIMEOUT_SECONDS = 300;
+
     /** Preserved data in MiB, all in order-0 folios. */
     @Param({"1024"})
     int sizeMiB;
@@ -66,12 +68,22 @@ public class FirstBootBenchmark extends BaseBenchmark
         final List<String> command = ProcessRestartBenchmark.childJvm(List.of());
         command.addAll(List.of("build", "pkram", dir.toString(), Integer.toString(sizeMiB * 256)));
         final Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        final String line = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
-            .readLine();
-        if (!child.waitFor(300, TimeUnit.SECONDS) || child.exitValue() != 0 || line == null)
+        final String line;
+        try
         {
+            line = ChildLines.next(new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8)), child, TimeUnit.SECONDS.toMillis(BUILD_TIMEOUT_SECONDS));
+            if (!child.waitFor(BUILD_TIMEOUT_SECONDS, TimeUnit.SECONDS) || child.exitValue() != 0 || line == null)
+            {
+                throw new IllegalStateException("the build child failed: said " + line);
+            }
+        }
+        catch (final Exception ex)
+        {
+            // JMH runs no tear-down after a failed set-up: leave nothing behind on the tmpfs.
+            child.destroyForcibly();
             RestartState.deleteTree(dir);
-            throw new IllegalStateException("the build child failed: said " + line);
+            throw ex;
         }
         superBlockPfn = Long.parseUnsignedLong(line.trim(), 16);
     }

@@ -1,7 +1,6 @@
 package org.pkram.bench;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -149,17 +148,10 @@ final class FloorTable
                 first[f] = r.raw()[2 * f];
                 second[f] = r.raw()[2 * f + 1];
             }
-            boots.add(new double[] {median(first), median(second), Integer.parseInt(r.params().get("sizeMiB"))});
+            boots.add(new double[] {Result.median(first), Result.median(second),
+                Integer.parseInt(r.params().get("sizeMiB"))});
         }
         return boots;
-    }
-
-    private static double median(final double[] values)
-    {
-        final double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        final int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static Result find(final List<Result> results, final String suffix)

@@ -60,20 +60,23 @@ final class MetadataWalk
             sum += page(node);
             for (long obj = word(node, NODE_OBJ_PFN); obj != 0 && budget-- > 0; obj = word(obj, OBJ_NEXT_PFN))
             {
-                sum += page(obj);
-                for (final long head : new long[] {word(obj, OBJ_FOLIOS_HEAD), word(obj, OBJ_BYTES_HEAD)})
-                {
-                    for (long link = head; link != 0 && budget-- > 0; link = word(link, LINK_NEXT_PFN))
-                    {
-                        sum += page(link);
-                    }
-                }
+                sum += page(obj) + chain(word(obj, OBJ_FOLIOS_HEAD), LINK_NEXT_PFN) +
+                    chain(word(obj, OBJ_BYTES_HEAD), LINK_NEXT_PFN);
             }
         }
-        for (long list = word(superBlockPfn, SB_REGION_LIST_PFN); list != 0 && budget-- > 0;
-            list = word(list, REGIONS_NEXT_PFN))
+        return sum + chain(word(superBlockPfn, SB_REGION_LIST_PFN), REGIONS_NEXT_PFN);
+    }
+
+    /**
+     * Every page of a chain whose next pointer is at {@code nextOffset}, bounded by the pages in the mapping.
+     */
+    private long chain(final long head, final long nextOffset)
+    {
+        long sum = 0;
+        long budget = pages;
+        for (long pfn = head; pfn != 0 && budget-- > 0; pfn = word(pfn, nextOffset))
         {
-            sum += page(list);
+            sum += page(pfn);
         }
         return sum;
     }

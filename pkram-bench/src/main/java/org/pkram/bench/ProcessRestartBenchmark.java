@@ -262,7 +262,8 @@ public class ProcessRestartBenchmark extends PeerForkBenchmark
         final String line = readLine(process, "ready");
         if (line == null || !line.startsWith("ready "))
         {
-            process.waitFor(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            // Its standard error, the reason, is in the log; a child that said something else need not finish.
+            process.destroyForcibly().waitFor(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             throw new IllegalStateException("child of system " + system + " said " + line + " instead of ready: " +
                 tail(childLog));
         }

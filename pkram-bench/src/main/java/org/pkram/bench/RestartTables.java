@@ -239,18 +239,19 @@ final class RestartTables
     {
         group(restart).forEach((table, bySystem) ->
         {
-            final Result file = sizes(bySystem).isEmpty() ? null : get(bySystem, "filechannel", sizes(bySystem).last());
-            final Result pkram = file == null ? null : get(bySystem, "pkram", sizes(bySystem).last());
+            final TreeSet<Integer> sizes = sizes(bySystem);
+            final Result file = sizes.isEmpty() ? null : get(bySystem, "filechannel", sizes.last());
+            final Result pkram = file == null ? null : get(bySystem, "pkram", sizes.last());
             if (pkram != null && SHM.equals(table.dir()) && "warm".equals(table.ready()))
             {
                 final double ratio = file.median() / pkram.median();
                 md.append(String.format(Locale.ROOT, "| restart at %s, %s: pkram ≥ %.0f× faster than filechannel " +
-                    "| %.1f× (%s ms against %s ms) | %s |%n", RestartChart.sizeLabel(sizes(bySystem).last()),
+                    "| %.1f× (%s ms against %s ms) | %s |%n", RestartChart.sizeLabel(sizes.last()),
                     table.label(), GOAL_VS_FILECHANNEL, ratio, RestartChart.msLabel(pkram.median()),
                     RestartChart.msLabel(file.median()),
                     met(ratio >= GOAL_VS_FILECHANNEL, GOAL_VS_FILECHANNEL / ratio)));
             }
-            for (final int size : sizes(bySystem))
+            for (final int size : sizes)
             {
                 final Result mine = get(bySystem, "pkram", size);
                 final Result floor = get(bySystem, "touch", size);
@@ -337,7 +338,10 @@ final class RestartTables
             RestartChart.msLabel(r.min()) + "–" + RestartChart.msLabel(r.max()) + ") |";
     }
 
-    private static String ratio(final Result numerator, final Result denominator)
+    /**
+     * @return the ratio of the medians as a table cell, or a dash when either result is missing.
+     */
+    static String ratio(final Result numerator, final Result denominator)
     {
         return numerator == null || denominator == null ? NONE :
             String.format(Locale.ROOT, "%.2f×", numerator.median() / denominator.median());

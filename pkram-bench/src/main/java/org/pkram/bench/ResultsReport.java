@@ -59,10 +59,19 @@ public final class ResultsReport
     {
         double median()
         {
-            final double[] sorted = raw.clone();
+            return raw.length == 0 ? score : median(raw);
+        }
+
+        /**
+         * @param values at least one value.
+         * @return their median (the mean of the middle two for an even count).
+         */
+        static double median(final double[] values)
+        {
+            final double[] sorted = values.clone();
             Arrays.sort(sorted);
             final int n = sorted.length;
-            return n == 0 ? score : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
         }
 
         double min()

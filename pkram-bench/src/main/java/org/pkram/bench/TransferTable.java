@@ -67,7 +67,7 @@ final class TransferTable
                     md.append(" | ").append(median(ops.get("fallocate")));
                 }
                 md.append(" | ").append(median(ops.get(command))).append(" | ")
-                    .append(ratio(ops.get(command), ops.get(BASELINES.get(command))));
+                    .append(RestartTables.ratio(ops.get(command), ops.get(BASELINES.get(command))));
             }
             md.append(" |\n");
         });
@@ -103,11 +103,5 @@ final class TransferTable
     private static String median(final Result r)
     {
         return r == null ? "–" : RestartChart.msLabel(r.median());
-    }
-
-    private static String ratio(final Result numerator, final Result denominator)
-    {
-        return numerator == null || denominator == null ? "–" :
-            String.format(Locale.ROOT, "%.2f×", numerator.median() / denominator.median());
     }
 }

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * systemd's service manager without systemd, for the handover tests: compiles {@code src/test/c/fake_systemd.c}
- * (a notify socket, the file descriptor store, restarts with {@code LISTEN_FDS}) and the C programs run under
- * it, runs a command under it, and reads back its event lines. Needs gcc, as the C walker does.
+ * systemd's service manager without systemd, for the handover tests: runs a command under
+ * {@code src/test/c/fake_systemd.c} (a notify socket, the file descriptor store, restarts with
+ * {@code LISTEN_FDS}), compiled with {@link CPrograms}, and reads back its event lines.
  */
 public final class FakeSystemd
 {
@@ -42,28 +42,6 @@ public final class FakeSystemd
         {
             return fields.get(key);
         }
-    }
-
-    /**
-     * Compile a C program of {@code src/test/c}, warnings as errors.
-     *
-     * @param source the file name in {@code src/test/c}, such as {@code fake_systemd.c}.
-     * @param dir    where the binary goes.
-     * @return the binary.
-     * @throws Exception when gcc fails.
-     */
-    public static Path compile(final String source, final Path dir) throws Exception
-    {
-        final Path binary = dir.resolve(source.replace(".c", ""));
-        final Process gcc = new ProcessBuilder("gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-o",
-            binary.toString(), Path.of("src/test/c", source).toAbsolutePath().toString()).redirectErrorStream(true)
-            .start();
-        final String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!gcc.waitFor(60, TimeUnit.SECONDS) || gcc.exitValue() != 0)
-        {
-            throw new AssertionError("gcc " + source + " failed: " + out);
-        }
-        return binary;
     }
 
     /**

@@ -30,8 +30,8 @@ class FakeSystemdTest
     @BeforeAll
     static void compile() throws Exception
     {
-        fakeSystemd = FakeSystemd.compile("fake_systemd.c", bin);
-        service = FakeSystemd.compile("fdstore_service.c", bin);
+        fakeSystemd = CPrograms.compile("fake_systemd.c", bin);
+        service = CPrograms.compile("fdstore_service.c", bin);
     }
 
     @Test
