@@ -1,5 +1,6 @@
 package org.pkram;
 
+import org.pkram.boot.BootParams;
 import org.pkram.boot.ImageScanner;
 import org.pkram.boot.NodeEntry;
 import org.pkram.boot.PageBitmap;
@@ -7,14 +8,20 @@ import org.pkram.boot.PfnFile;
 import org.pkram.boot.ScanResult;
 import org.pkram.error.CorruptImageException;
 import org.pkram.error.InvalidSuperBlockException;
+import org.pkram.error.Errno;
+import org.pkram.error.PkramException;
 import org.pkram.layout.FileHeaderDescriptor;
 import org.pkram.layout.Pfn;
 import org.pkram.layout.SuperBlockDescriptor;
 import org.pkram.mem.PageAllocator;
 import org.pkram.mem.PhysMem;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Boot: {@code pkram_reserve()} and {@code pkram_init_sb()} for a process. Validate the image without
@@ -30,10 +37,12 @@ final class Boot
 
     static Pkram boot(final PkramOptions options)
     {
+        final List<String> messages = new ArrayList<>();
+        createIfAbsent(options, messages);
         final PhysMem mem = PhysMem.open(options.memoryFile());
         try
         {
-            return Faults.guarded(mem, () -> boot(mem, options));
+            return Faults.guarded(mem, () -> boot(mem, options, messages));
         }
         catch (final RuntimeException | Error ex)
         {
@@ -49,9 +58,34 @@ final class Boot
         }
     }
 
-    private static Pkram boot(final PhysMem mem, final PkramOptions options)
+    /**
+     * A service's first start: create the memory file when nothing is at its name. A file that appears
+     * meanwhile (another process won the race) is booted as found.
+     */
+    private static void createIfAbsent(final PkramOptions options, final List<String> messages)
     {
-        final List<String> messages = new ArrayList<>();
+        final Path file = options.memoryFile();
+        if (options.createSize() == 0 || Files.exists(file, LinkOption.NOFOLLOW_LINKS))
+        {
+            return;
+        }
+        try
+        {
+            PhysMem.create(file, options.createSize(), false).close();
+            messages.add("created the memory file: path=" + file + ", size=" + options.createSize());
+        }
+        catch (final PkramException raced)
+        {
+            if (raced.errno() != Errno.EEXIST)
+            {
+                throw raced;
+            }
+            messages.add("memory file appeared while creating it; booting it as found: path=" + file);
+        }
+    }
+
+    private static Pkram boot(final PhysMem mem, final PkramOptions options, final List<String> messages)
+    {
         final ScanResult scan = validate(mem, options, messages);
         final PageAllocator allocator = new PageAllocator(mem.pfnCount());
         final long sbPfn;
@@ -82,25 +116,52 @@ final class Boot
         FaultPoints.reach(FaultPoints.BOOT_DONE);
         final Pkram pkram = new Pkram(mem, allocator, options, publisher, new NodeList(publisher,
             inherited.reversed()), messages);
-        publisher.publishHeader();
+        // The pfn file first: a crash between the two leaves a header naming no image (a fresh boot cleared
+        // it) or the same super block (a resume), never a pfn file that disagrees with a bootable header.
         PfnFile.write(PfnFile.of(options.memoryFile()), sbPfn);
+        publisher.publishHeader();
         return pkram;
     }
 
     /**
+     * Resume by default: the image the file header names, cross-checked against a pfn the caller, the
+     * process ({@code -Dpkram}, {@code PKRAM}) or the pfn file gives.
+     *
      * @return the validated image, or null to start on a fresh super block.
      */
     private static ScanResult validate(final PhysMem mem, final PkramOptions options, final List<String> messages)
     {
-        final long requested = options.superBlockPfn();
-        if (requested == Pfn.NULL_PFN)
+        final long current = FileHeaderDescriptor.superBlockPfn(mem.page(0));
+        if (options.fresh())
         {
+            messages.add(current == Pfn.NULL_PFN ? "started empty (fresh): the memory file held no image" :
+                "started empty on request (fresh): dropped the image at pfn=0x" + Long.toHexString(current));
             return null;
         }
+        final Expected expected = expected(options);
         try
         {
-            checkCurrent(mem, requested);
-            return ImageScanner.scan(mem, requested);
+            if (current == Pfn.NULL_PFN)
+            {
+                if (expected.strict && expected.pfn != Pfn.NULL_PFN)
+                {
+                    throw stale(current, expected);
+                }
+                messages.add("started empty: the memory file holds no image (new, formatted, or emptied)" +
+                    (expected.pfn != Pfn.NULL_PFN ? "; ignored the " + expected.source + " pfn=0x" +
+                    Long.toHexString(expected.pfn) : ""));
+                return null;
+            }
+            if (expected.pfn != Pfn.NULL_PFN && expected.pfn != current)
+            {
+                throw stale(current, expected);
+            }
+            final ScanResult scan = ImageScanner.scan(mem, current);
+            messages.add("resumed the image at pfn=0x" + Long.toHexString(current) + ": generation " +
+                (scan.generation() + 1) + ", " + scan.nodes().size() + " node" + (scan.nodes().size() == 1 ? "" : "s") +
+                (scan.state() == SuperBlockDescriptor.STATE_SEALED ? " (sealed by an orderly reboot)" :
+                " (live: the last process ended without a reboot)"));
+            return scan;
         }
         catch (final InvalidSuperBlockException | CorruptImageException ex)
         {
@@ -113,15 +174,35 @@ final class Boot
         }
     }
 
-    private static void checkCurrent(final PhysMem mem, final long requested)
+    /**
+     * The pfn the caller expects and where it came from: the API, then {@code -Dpkram} / {@code PKRAM}
+     * (strict: given with no image recorded, it is refused), then the pfn file (a pfn file beside a file with
+     * no image is what a crash during a fresh boot leaves, so it is only compared with an image).
+     */
+    private record Expected(long pfn, String source, boolean strict)
     {
-        final long current = FileHeaderDescriptor.superBlockPfn(mem.page(0));
-        if (current != requested)
+    }
+
+    private static Expected expected(final PkramOptions options)
+    {
+        if (options.superBlockPfn() != Pfn.NULL_PFN)
         {
-            throw new InvalidSuperBlockException("invalid super block: stale: the memory file's current super " +
-                "block is pfn=0x" + Long.toHexString(current) + ", not 0x" + Long.toHexString(requested) +
-                (current == 0 ? " (no image recorded)" : ""));
+            return new Expected(options.superBlockPfn(), "requested", true);
         }
+        final OptionalLong fromProcess = BootParams.fromProcess();
+        if (fromProcess.isPresent() && fromProcess.getAsLong() != Pfn.NULL_PFN)
+        {
+            return new Expected(fromProcess.getAsLong(), "-Dpkram/PKRAM", true);
+        }
+        final OptionalLong fromFile = PfnFile.read(PfnFile.of(options.memoryFile()));
+        return new Expected(fromFile.orElse(Pfn.NULL_PFN), "pfn file's", false);
+    }
+
+    private static InvalidSuperBlockException stale(final long current, final Expected expected)
+    {
+        return new InvalidSuperBlockException("invalid super block: stale: the memory file's current super " +
+            "block is pfn=0x" + Long.toHexString(current) + ", not 0x" + Long.toHexString(expected.pfn) + " (" +
+            expected.source + ")" + (current == 0 ? " (no image recorded)" : ""));
     }
 
     /**

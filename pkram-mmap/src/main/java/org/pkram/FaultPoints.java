@@ -28,6 +28,12 @@ public final class FaultPoints
     public static final String LOAD_UNLINKED = "load.unlinked";
     /** Truncate: one node unlinked, not yet freed. */
     public static final String TRUNCATE_UNLINKED = "truncate.unlinked";
+    /** Remove: the node is unlinked from the image, its pages not yet freed. */
+    public static final String REMOVE_UNLINKED = "remove.unlinked";
+    /** Replace: the new version is written and its flags cleared, the old one still in the image. */
+    public static final String REPLACE_BEFORE_SWAP = "replace.before-swap";
+    /** Replace: the new version took the old one's place (the commit point), the old pages not yet freed. */
+    public static final String REPLACE_SWAPPED = "replace.swapped";
     /** Reboot: the regions list is built, the super block not yet sealed. */
     public static final String REBOOT_REGIONS_BUILT = "reboot.regions-built";
     /** Reboot: the super block is sealed, the pfn file not yet written. */
@@ -42,7 +48,8 @@ public final class FaultPoints
     /** Every point, for tests that visit them all. */
     public static final String[] ALL = {
         SAVE_BEFORE_COMMIT, SAVE_FLAGS_CLEARED, SAVE_COMMITTED, LOAD_BEFORE_UNLINK, LOAD_UNLINKED,
-        TRUNCATE_UNLINKED, REBOOT_REGIONS_BUILT, REBOOT_SEALED, BOOT_LIVE, BOOT_DONE, BOOT_FRESH_HEADER_CLEARED,
+        TRUNCATE_UNLINKED, REMOVE_UNLINKED, REPLACE_BEFORE_SWAP, REPLACE_SWAPPED, REBOOT_REGIONS_BUILT,
+        REBOOT_SEALED, BOOT_LIVE, BOOT_DONE, BOOT_FRESH_HEADER_CLEARED,
     };
 
     private static final String ARMED = System.getProperty("pkram.fault");

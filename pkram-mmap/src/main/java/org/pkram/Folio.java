@@ -16,10 +16,12 @@ import org.pkram.layout.Pfn;
  * then reads and writes scratch memory of the same size, never a page that belongs to something else, and
  * never faults, with Agrona's bounds checks on or off. {@link #buffer()} itself then throws.
  * <p>
- * Ownership: a folio from {@link Pkram#allocFolio(int)} or {@link ObjLoad#loadFolio()} belongs to the
- * caller, who frees it ({@link Pkram#freeFolio(Folio)}) or saves it. Once saved it belongs to the node
- * (the caller may keep using the view until the node's pages go, as the kernel lets the caller keep using
- * a saved folio). Not thread-safe: one owner at a time.
+ * Ownership: a folio from {@link Pkram#allocFolio(int)} or a finished load belongs to the caller, who frees
+ * it ({@link Pkram#freeFolio(Folio)}) or saves it. Once saved it belongs to the node (the caller may keep using
+ * the view until the node's pages go, as the kernel lets the caller keep using a saved folio). A folio from a
+ * live handle is its node's from the start; saving it into a new version of that node
+ * ({@link Pkram#prepareReplace(String)}) shares it, and once the replace finishes it is the new version's, its
+ * view still valid. Not thread-safe: one owner at a time.
  */
 public final class Folio
 {
@@ -121,16 +123,20 @@ public final class Folio
      */
     public MutableDirectBuffer buffer()
     {
-        if (state == State.FREED || (state == State.SAVED && savedIn.pagesGone()))
+        if (state == State.FREED || (state == State.SAVED && savedIn.pagesGone()) ||
+            (pendingLoad != null && pendingLoad.isAborted()))
         {
             throw new IllegalStateException("folio's pages are no longer the caller's or its node's: " + this +
-                (savedIn != null ? ", node=" + savedIn.name : ""));
+                (savedIn != null ? ", node=" + savedIn.name : "") +
+                (pendingLoad != null && pendingLoad.isAborted() ? ", its load was aborted" : ""));
         }
         if (buffer == null)
         {
             pkram.checkBooted();
             final UnsafeBuffer view = pkram.mem().folio(pfn, order);
-            if (state == State.SAVED && !savedIn.addView(view))
+            final FolioViewSet owner = state == State.SAVED ? savedIn.views :
+                pendingLoad != null && pendingLoad.isOpen() ? pendingLoad.handedOut() : null;
+            if (owner != null && !owner.add(view))
             {
                 FolioViews.detach(view);
             }
@@ -155,6 +161,23 @@ public final class Folio
         {
             FolioViews.detach(buffer);
         }
+    }
+
+    /**
+     * @return the node the folio is saved in, or null.
+     */
+    NodeRecord savedIn()
+    {
+        return savedIn;
+    }
+
+    /**
+     * A replace shared this folio with the new version of its node, which is now the only one: the folio is
+     * that version's (its view was handed over with the old version's views).
+     */
+    void movedTo(final NodeRecord record)
+    {
+        savedIn = record;
     }
 
     /**

@@ -124,8 +124,36 @@ final class LiveChain extends Publisher
     }
 
     @Override
-    boolean consumesOnLoad()
+    void swap(final NodeRecord old, final NodeRecord replacement, final UnsafeBuffer node)
     {
-        return false;
+        // The new version continues the chain where the old one did, before anything can reach it.
+        NodeDescriptor.nodePfn(node, NodeDescriptor.nodePfn(mem.page(old.pfn)));
+        NodeDescriptor.flagsRelease(node, 0);
+        forceAll();
+        FaultPoints.reach(FaultPoints.REPLACE_BEFORE_SWAP);
+        // The commit point: one release store re-points the old version's predecessor at the new one.
+        if (old.newer == null)
+        {
+            SuperBlockDescriptor.nodePfnRelease(sb, replacement.pfn);
+            head = replacement;
+            forcePage(sbPfn);
+        }
+        else
+        {
+            NodeDescriptor.nodePfnRelease(mem.page(old.newer.pfn), replacement.pfn);
+            old.newer.older = replacement;
+            forcePage(old.newer.pfn);
+        }
+        FaultPoints.reach(FaultPoints.REPLACE_SWAPPED);
+        replacement.newer = old.newer;
+        replacement.older = old.older;
+        if (old.older != null)
+        {
+            old.older.newer = replacement;
+        }
+        replacement.chained = true;
+        old.chained = false;
+        old.newer = null;
+        old.older = null;
     }
 }

@@ -6,7 +6,6 @@ import org.pkram.error.NoSuchNodeException;
 import org.pkram.error.PkramUnavailableException;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,10 +29,11 @@ final class NodeList
     private final Publisher publisher;
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantReadWriteLock mapping = new ReentrantReadWriteLock();
-    /** Nodes being saved and committed nodes, oldest first. */
+    /**
+     * Nodes being saved, committed and being loaded, oldest first. A node being loaded keeps its place (and
+     * its name), so a load closed without a finish puts it back exactly as it was.
+     */
     private final Map<String, NodeRecord> nodes = new LinkedHashMap<>();
-    /** Nodes being loaded: off the list, but (crash-safe) still in the image's chain. */
-    private final Map<String, NodeRecord> loading = new HashMap<>();
     private final AtomicInteger openHandles = new AtomicInteger();
     private volatile boolean sealed;
     private String sealedBy = "";
@@ -54,17 +54,16 @@ final class NodeList
     /**
      * {@code pkram_prepare_save}: a new node on the list, being saved.
      *
-     * @param name         its name, already validated.
-     * @param nameIsTaken  also refuse a name being loaded (crash-safe: that node is still in the image).
-     * @param allocNode    allocates and fills the node page, under the lock, once the name is known to be free.
+     * @param name      its name, already validated.
+     * @param allocNode allocates and fills the node page, under the lock, once the name is known to be free.
      */
-    NodeRecord prepareSave(final String name, final boolean nameIsTaken, final LongSupplier allocNode)
+    NodeRecord prepareSave(final String name, final LongSupplier allocNode)
     {
         lock.lock();
         try
         {
             checkUnsealed();
-            if (nodes.containsKey(name) || (nameIsTaken && loading.containsKey(name)))
+            if (nodes.containsKey(name))
             {
                 throw new NodeExistsException("node already exists: name=" + name);
             }
@@ -80,25 +79,14 @@ final class NodeList
     }
 
     /**
-     * {@code pkram_prepare_load}: the node leaves the list, so it can be neither found nor saved over.
+     * {@code pkram_prepare_load}: the node can be neither found nor saved over while it is loaded.
      */
     NodeRecord prepareLoad(final String name)
     {
         lock.lock();
         try
         {
-            checkUnsealed();
-            final NodeRecord record = nodes.get(name);
-            if (record == null)
-            {
-                throw new NoSuchNodeException("no such node: name=" + name);
-            }
-            if (record.state == NodeRecord.State.SAVING)
-            {
-                throw new NodeBusyException("node is being saved: name=" + name);
-            }
-            nodes.remove(name);
-            loading.put(name, record);
+            final NodeRecord record = idle(name);
             record.state = NodeRecord.State.LOADING;
             publisher.markLoading(record);
             openHandles.incrementAndGet();
@@ -139,7 +127,15 @@ final class NodeList
         lock.lock();
         try
         {
-            nodes.remove(record.name);
+            if (record.replaces != null)
+            {
+                record.replaces.replacement = null;
+                record.replaces = null;
+            }
+            else
+            {
+                nodes.remove(record.name);
+            }
             record.state = NodeRecord.State.GONE;
             openHandles.decrementAndGet();
         }
@@ -158,7 +154,7 @@ final class NodeList
         try
         {
             checkUnsealed();
-            loading.remove(record.name);
+            nodes.remove(record.name);
             FaultPoints.reach(FaultPoints.LOAD_BEFORE_UNLINK);
             publisher.unlink(record);
             FaultPoints.reach(FaultPoints.LOAD_UNLINKED);
@@ -169,6 +165,190 @@ final class NodeList
         {
             lock.unlock();
         }
+    }
+
+    /**
+     * A load closed without its finish: the node is committed again, where it was, with every page (crash-safe:
+     * the image never stopped naming it). Once the image is sealed nothing changes: a crash-safe image sealed
+     * it whole already; a kernel-faithful one dropped it, as the kernel drops a node being loaded.
+     */
+    void loadAborted(final NodeRecord record)
+    {
+        lock.lock();
+        try
+        {
+            if (sealed)
+            {
+                return;
+            }
+            publisher.resetFlags(record);
+            record.state = NodeRecord.State.COMMITTED;
+            openHandles.decrementAndGet();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A live handle opens on a committed node: it stays committed, and may not be loaded, removed or
+     * truncated while the handle is open (a replace may publish a new version).
+     */
+    NodeRecord openLive(final String name)
+    {
+        lock.lock();
+        try
+        {
+            checkUnsealed();
+            final NodeRecord record = existing(name);
+            if (record.state != NodeRecord.State.COMMITTED)
+            {
+                throw new NodeBusyException("node is being " + record.state.name().toLowerCase() + ": name=" + name);
+            }
+            record.liveOpens++;
+            return record;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    void closeLive(final NodeRecord record)
+    {
+        lock.lock();
+        try
+        {
+            record.liveOpens--;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Drop a committed node: out of the list and the image (one release store, crash-safe), its pages for
+     * the caller to free.
+     */
+    NodeRecord remove(final String name)
+    {
+        lock.lock();
+        try
+        {
+            final NodeRecord record = idle(name);
+            nodes.remove(name);
+            publisher.unlink(record);
+            FaultPoints.reach(FaultPoints.REMOVE_UNLINKED);
+            record.state = NodeRecord.State.GONE;
+            return record;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Start a new version of node {@code name}: a node being saved, off the list until its finish swaps it in.
+     * With no committed node of that name, a plain save.
+     *
+     * @param allocNode allocates and fills the node page, under the lock.
+     */
+    NodeRecord prepareReplace(final String name, final LongSupplier allocNode)
+    {
+        lock.lock();
+        try
+        {
+            checkUnsealed();
+            final NodeRecord old = nodes.get(name);
+            if (old == null)
+            {
+                final NodeRecord record = new NodeRecord(allocNode.getAsLong(), name, NodeRecord.State.SAVING);
+                nodes.put(name, record);
+                openHandles.incrementAndGet();
+                return record;
+            }
+            if (old.state != NodeRecord.State.COMMITTED)
+            {
+                throw new NodeBusyException("node is being " + old.state.name().toLowerCase() + ": name=" + name);
+            }
+            if (old.replacement != null)
+            {
+                throw new NodeBusyException("a new version of the node is being saved already: name=" + name);
+            }
+            final NodeRecord record = new NodeRecord(allocNode.getAsLong(), name, NodeRecord.State.SAVING);
+            record.replaces = old;
+            old.replacement = record;
+            openHandles.incrementAndGet();
+            return record;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Finish a replace: the new version takes the old one's place on the list and in the image with one
+     * release store; the caller frees the pages only the old version referenced.
+     *
+     * @return the old version, now off the list and out of the image.
+     */
+    NodeRecord commitReplace(final NodeRecord record, final org.agrona.concurrent.UnsafeBuffer node)
+    {
+        lock.lock();
+        try
+        {
+            checkUnsealed();
+            final NodeRecord old = record.replaces;
+            publisher.swap(old, record, node);
+            nodes.put(record.name, record);
+            old.state = NodeRecord.State.GONE;
+            old.replacement = null;
+            record.replaces = null;
+            record.state = NodeRecord.State.COMMITTED;
+            openHandles.decrementAndGet();
+            return old;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return the committed node of that name, not in use by a load, a live handle or a replace.
+     */
+    private NodeRecord idle(final String name)
+    {
+        checkUnsealed();
+        final NodeRecord record = existing(name);
+        if (record.state != NodeRecord.State.COMMITTED)
+        {
+            throw new NodeBusyException("node is being " + record.state.name().toLowerCase() + ": name=" + name);
+        }
+        if (record.liveOpens != 0)
+        {
+            throw new NodeBusyException("node is open live (close its handles first): name=" + name +
+                ", handles=" + record.liveOpens);
+        }
+        if (record.replacement != null)
+        {
+            throw new NodeBusyException("a new version of the node is being saved: name=" + name);
+        }
+        return record;
+    }
+
+    private NodeRecord existing(final String name)
+    {
+        final NodeRecord record = nodes.get(name);
+        if (record == null)
+        {
+            throw new NoSuchNodeException("no such node: name=" + name);
+        }
+        return record;
     }
 
     /**
@@ -183,7 +363,7 @@ final class NodeList
             checkUnsealed();
             for (final NodeRecord record : List.copyOf(nodes.values()))
             {
-                if (record.state == NodeRecord.State.COMMITTED)
+                if (record.state == NodeRecord.State.COMMITTED && record.liveOpens == 0 && record.replacement == null)
                 {
                     nodes.remove(record.name);
                     publisher.unlink(record);
@@ -193,6 +373,29 @@ final class NodeList
                 }
             }
             return disposed;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return the node page of committed node {@code name}.
+     */
+    long committedPfn(final String name)
+    {
+        lock.lock();
+        try
+        {
+            checkUnsealed();
+            final NodeRecord record = existing(name);
+            if (record.state != NodeRecord.State.COMMITTED)
+            {
+                throw new NoSuchNodeException("no such committed node: name=" + name + " (being " +
+                    record.state.name().toLowerCase() + ")");
+            }
+            return record.pfn;
         }
         finally
         {
@@ -334,10 +537,14 @@ final class NodeList
             {
                 names.add("save:" + record.name);
             }
-        }
-        for (final NodeRecord record : loading.values())
-        {
-            names.add("load:" + record.name);
+            else if (record.state == NodeRecord.State.LOADING)
+            {
+                names.add("load:" + record.name);
+            }
+            if (record.replacement != null)
+            {
+                names.add("replace:" + record.name);
+            }
         }
         return names;
     }

@@ -2,9 +2,6 @@ package org.pkram;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.lang.ref.WeakReference;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A node on the in-memory node list: the kernel's list of {@code struct pkram_node} pages linked through
@@ -19,7 +16,7 @@ final class NodeRecord
         SAVING,
         /** Committed (flags 0): on the list, loadable, chained in crash-safe mode. */
         COMMITTED,
-        /** Being loaded (flags PKRAM_LOAD): off the list; still chained in crash-safe mode until finished. */
+        /** Being loaded (flags PKRAM_LOAD): not loadable, its name taken; chained in crash-safe mode until finished. */
         LOADING,
         /** Discarded, truncated or loaded: its pages are no longer the node's. */
         GONE
@@ -34,13 +31,15 @@ final class NodeRecord
     NodeRecord older;
     boolean chained;
 
-    /**
-     * Views of folios saved by reference into this node, held weakly: a view its holder dropped needs no
-     * detaching. Guarded by this record's monitor.
-     */
-    private List<WeakReference<UnsafeBuffer>> views;
-    private int viewsAtLastPurge;
-    private volatile boolean pagesGone;
+    /** Live handles open on this committed node ({@link Pkram#openLive(String)}). */
+    int liveOpens;
+    /** A new version being saved to replace this node, or null. */
+    NodeRecord replacement;
+    /** For a replacement: the committed node it replaces (null when it replaces nothing). */
+    NodeRecord replaces;
+
+    /** Views of folios saved by reference into this node, or handed out in place by a live handle. */
+    final FolioViewSet views = new FolioViewSet();
 
     NodeRecord(final long pfn, final String name, final State state)
     {
@@ -50,58 +49,30 @@ final class NodeRecord
     }
 
     /**
-     * Remember a view of a folio saved into this node, so it can be detached when the node's pages go.
+     * Remember a view of a folio of this node, so it can be detached when the node's pages go.
      *
      * @return false when the node's pages are already gone (the caller detaches the view itself).
      */
-    synchronized boolean addView(final UnsafeBuffer view)
+    boolean addView(final UnsafeBuffer view)
     {
-        if (pagesGone)
-        {
-            return false;
-        }
-        if (views == null)
-        {
-            views = new ArrayList<>();
-        }
-        if (views.size() >= 2 * Math.max(16, viewsAtLastPurge))
-        {
-            // Views their holders dropped are cleared by the GC; drop them from the list as it grows, so
-            // the list stays proportional to the views still held.
-            views.removeIf(ref -> ref.get() == null);
-            viewsAtLastPurge = views.size();
-        }
-        views.add(new WeakReference<>(view));
-        return true;
+        return views.add(view);
     }
 
     /**
      * The node's pages are about to be freed: point every view of its folios at harmless memory, so a
      * later use touches no page that may belong to someone else by then.
      */
-    synchronized void detachViews()
+    void detachViews()
     {
-        pagesGone = true;
-        if (views != null)
-        {
-            for (final WeakReference<UnsafeBuffer> ref : views)
-            {
-                final UnsafeBuffer view = ref.get();
-                if (view != null)
-                {
-                    FolioViews.detach(view);
-                }
-            }
-            views = null;
-        }
+        views.detachAll();
     }
 
     /**
-     * @return true once the node's pages were freed (discard, truncate, a finished load).
+     * @return true once the node's pages were freed (discard, truncate, a finished load, a remove or replace).
      */
     boolean pagesGone()
     {
-        return pagesGone;
+        return views.isGone();
     }
 
     @Override

@@ -5,6 +5,9 @@ import org.pkram.error.InvalidArgumentException;
 import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.ObjDescriptor;
 
+import org.agrona.collections.LongHashSet;
+
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -35,6 +38,9 @@ public final class NodeSave implements AutoCloseable
     private final UnsafeBuffer node;
     private ObjSave current;
     private State state = State.OPEN;
+    /** A replace: pfns of the folios shared with the version it replaces (each at most once). */
+    private LongHashSet shared;
+    private List<Folio> sharedFolios;
 
     NodeSave(final Pkram pkram, final NodeRecord record, final UnsafeBuffer node)
     {
@@ -85,8 +91,37 @@ public final class NodeSave implements AutoCloseable
     }
 
     /**
+     * @return true when {@code folio} is a folio of the version this save replaces (it may be shared).
+     */
+    boolean shares(final Folio folio)
+    {
+        return record.replaces != null && folio.savedIn() == record.replaces;
+    }
+
+    /**
+     * Share a folio of the old version: refused twice, since a page referenced twice is a corrupt image.
+     */
+    void share(final Folio folio)
+    {
+        if (shared == null)
+        {
+            shared = new LongHashSet();
+            sharedFolios = new ArrayList<>();
+        }
+        if (!shared.add(folio.pfn()))
+        {
+            throw new IllegalStateException("folio is already saved in this new version: " + folio);
+        }
+        sharedFolios.add(folio);
+    }
+
+    /**
      * Commit the node ({@code pkram_finish_save}): from now on it can be loaded, and (crash-safe mode) it
      * survives a crash. Finishes an object still open.
+     * <p>
+     * A replace ({@link Pkram#prepareReplace(String)}) swaps the new version in for the old one with one release
+     * store, the commit point: a crash at any instant leaves exactly one of them. Then the pages only the old
+     * version referenced are freed, and views of them detached; shared folios are the new version's.
      */
     public void finish()
     {
@@ -95,8 +130,37 @@ public final class NodeSave implements AutoCloseable
         {
             current.finish();
         }
-        Faults.guarded(pkram.mem(), () -> pkram.nodes().commit(record, node));
-        state = State.FINISHED;
+        if (record.replaces == null)
+        {
+            Faults.guarded(pkram.mem(), () -> pkram.nodes().commit(record, node));
+            state = State.FINISHED;
+            return;
+        }
+        final NodeList nodes = pkram.nodes();
+        Faults.guarded(pkram.mem(), () ->
+        {
+            nodes.beginWalk();
+            try
+            {
+                final NodeRecord old = nodes.commitReplace(record, node);
+                state = State.FINISHED;
+                final LongHashSet keep = shared == null ? new LongHashSet() : shared;
+                old.views.detachAllBut(keep::contains, record.views, pkram.mem().segment().address());
+                if (sharedFolios != null)
+                {
+                    for (final Folio folio : sharedFolios)
+                    {
+                        folio.movedTo(record);
+                    }
+                }
+                pkram.pages().truncator().truncateNode(old.pfn, keep::contains);
+            }
+            finally
+            {
+                nodes.endWalk();
+            }
+            return null;
+        });
     }
 
     /**
@@ -112,11 +176,13 @@ public final class NodeSave implements AutoCloseable
         }
         state = State.DISCARDED;
         final Truncator truncator = pkram.pages().truncator();
+        // Folios shared with the version a replace would have replaced stay that version's.
+        final LongHashSet keep = shared == null ? new LongHashSet() : shared;
         Truncator.reclaim(pkram.nodes(), () ->
         {
             pkram.nodes().discard(record);
             return List.of(record);
-        }, taken -> truncator.truncateNode(taken.pfn));
+        }, taken -> truncator.truncateNode(taken.pfn, keep::contains));
     }
 
     /**

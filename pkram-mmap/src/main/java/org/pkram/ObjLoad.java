@@ -36,30 +36,28 @@ public final class ObjLoad implements AutoCloseable
     private final Pkram pkram;
     private final NodeLoad node;
     private final long objPfn;
-    private final boolean consumes;
     private final long foliosHead;
     private final LinkCursor folios;
     private final ByteStreamReader bytes;
     private State state = State.OPEN;
     private InputStream inputStream;
 
-    ObjLoad(final Pkram pkram, final NodeLoad node, final long objPfn, final UnsafeBuffer obj, final boolean consumes)
+    ObjLoad(final Pkram pkram, final NodeLoad node, final long objPfn, final UnsafeBuffer obj)
     {
         this.pkram = pkram;
         this.node = node;
         this.objPfn = objPfn;
-        this.consumes = consumes;
         this.foliosHead = ObjDescriptor.foliosHeadLinkPfn(obj);
-        this.folios = new LinkCursor(pkram.mem()).reset(foliosHead, consumes ? new KernelConsumption(
-            pkram.pages().allocator(), obj, ObjDescriptor.FOLIOS_HEAD_LINK_PFN_OFFSET) : null);
+        this.folios = new LinkCursor(pkram.mem()).reset(foliosHead);
         this.bytes = new ByteStreamReader(pkram.mem()).reset(ObjDescriptor.bytesHeadLinkPfn(obj),
-            ObjDescriptor.dataLen(obj), consumes ? new KernelConsumption(pkram.pages().allocator(), obj,
-            ObjDescriptor.BYTES_HEAD_LINK_PFN_OFFSET) : null);
+            ObjDescriptor.dataLen(obj), null);
     }
 
     /**
-     * Take the next folio, in place: no byte is copied. It belongs to the caller (free it with
-     * {@link Pkram#freeFolio(Folio)}, or save it again once this load has finished).
+     * Take the next folio, in place: no byte is copied. From a load it belongs to the caller once the load
+     * finishes (free it with {@link Pkram#freeFolio(Folio)}, or save it again); from a live handle it stays the
+     * node's, may be written in place, and may be saved into a new version of the node
+     * ({@link Pkram#prepareReplace(String)}).
      * <p>
      * Errors: EUCLEAN the stream's links are damaged; ENODEV the instance was closed or sealed.
      *
@@ -73,12 +71,7 @@ public final class ObjLoad implements AutoCloseable
         {
             return null;
         }
-        final Folio folio = new Folio(pkram, folios.pfn(), folios.order(), folios.index());
-        if (!consumes)
-        {
-            folio.pendingLoad = node;
-        }
-        return folio;
+        return node.folio(folios.pfn(), folios.order(), folios.index());
     }
 
     /**
@@ -208,8 +201,8 @@ public final class ObjLoad implements AutoCloseable
     }
 
     /**
-     * End the object ({@code pkram_finish_load_obj}): what was not loaded is freed (kernel-faithful now,
-     * crash-safe when the node load finishes). Idempotent.
+     * End the object ({@code pkram_finish_load_obj}): what was not loaded is freed when the node load
+     * finishes. Idempotent.
      */
     public void finish()
     {

@@ -69,13 +69,17 @@ public final class ObjSave implements AutoCloseable
     /**
      * Save a folio by reference at mapping {@code index} ({@code pkram_save_folio}). It then belongs to
      * the node; the caller may keep using its view until the node is discarded or loaded. A folio in a
-     * banned range is copied instead, and stays the caller's.
+     * banned range is copied instead, and stays the caller's. In a new version of a node
+     * ({@link Pkram#prepareReplace(String)}), a folio of the version it replaces (from a live handle) is shared
+     * by reference, at most once.
      * <p>
      * Errors: ENOMEM no page for a link (or for the copies).
      *
-     * @param folio a folio from {@link Pkram#allocFolio(int)} or a finished load, owned by the caller.
+     * @param folio a folio from {@link Pkram#allocFolio(int)} or a finished load, owned by the caller; or, in
+     *              a replace, a folio of the version being replaced.
      * @param index its mapping index (page offset in the file it belongs to).
-     * @throws IllegalStateException when the object has no folio stream, or the folio is not the caller's.
+     * @throws IllegalStateException when the object has no folio stream, the folio is not the caller's, or a
+     *                               shared folio is saved twice into the same new version.
      */
     public void saveFolio(final Folio folio, final long index)
     {
@@ -84,14 +88,24 @@ public final class ObjSave implements AutoCloseable
         {
             throw new IllegalArgumentException("folio belongs to another pkram instance: " + folio);
         }
+        if (folio.state() == Folio.State.SAVED && node.shares(folio))
+        {
+            checkIndex(index, folio.pageCount());
+            node.share(folio);
+            folios.append(folio.pfn(), folio.order(), index);
+            return;
+        }
         if (folio.state() != Folio.State.OWNED)
         {
-            throw new IllegalStateException("folio is not the caller's to save: " + folio);
+            throw new IllegalStateException("folio is not the caller's to save: " + folio +
+                (folio.state() == Folio.State.SAVED ? " (a saved folio can be saved again only into a new version " +
+                "of its own node, by prepareReplace)" : ""));
         }
-        if (folio.pendingLoad != null && folio.pendingLoad.isOpen())
+        if (folio.pendingLoad != null && !folio.pendingLoad.isFinished())
         {
-            throw new IllegalStateException("folio comes from a load that has not finished; finish it first: " +
-                folio);
+            throw new IllegalStateException("folio comes from a load that has not finished" +
+                (folio.pendingLoad.isAborted() ? " (it was aborted: the folio is its node's again)" :
+                "; finish it first") + ": " + folio);
         }
         checkIndex(index, folio.pageCount());
         if (pkram.pages().isBanned(folio.pfn(), folio.order()))

@@ -10,13 +10,16 @@ import org.pkram.error.NodeBusyException;
 import org.pkram.error.NodeExistsException;
 import org.pkram.error.NoSuchNodeException;
 import org.pkram.error.PkramUnavailableException;
+import org.pkram.image.NodeView;
 import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.Pfn;
 import org.pkram.mem.PageAllocator;
 import org.pkram.mem.PhysMem;
+import org.pkram.service.SdNotify;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -44,6 +47,10 @@ public final class Pkram implements AutoCloseable
     private final List<String> bootMessages;
     /** Set once a handle or a folio was handed out: from then on views may exist, so close never unmaps. */
     private final AtomicBoolean viewsHandedOut = new AtomicBoolean();
+    /** The service's own work at shutdown, run in registration order before the seal. */
+    private final List<Runnable> shutdownCallbacks = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean shutdownWorkDone = new AtomicBoolean();
+    private volatile SdNotify notify = SdNotify.of(null);
     private volatile boolean closed;
     private Thread shutdownHook;
 
@@ -74,16 +81,20 @@ public final class Pkram implements AutoCloseable
     }
 
     /**
-     * Boot: attach the memory file, validate the image under {@code options.superBlockPfn()} without
-     * writing a byte, reserve every preserved page, record a new generation (so an old state is never
-     * replayed) and rebuild the node list. With no pfn, start empty on a fresh super block.
+     * Boot: attach the memory file, take the image its header names (resume is the default), validate it
+     * without writing a byte, reserve every preserved page, record a new generation (so an old state is never
+     * replayed) and rebuild the node list. A file that holds no image starts empty; so does one whose image the
+     * options drop by name ({@link PkramOptions#fresh(boolean)}). {@link #bootMessages()} says which happened:
+     * resumed generation N with K nodes, or started empty and why.
+     * <p>
+     * A super block pfn from the options, {@code -Dpkram} / {@code PKRAM}, or the pfn file is a cross-check: a
+     * different one is refused as stale. {@link PkramOptions#createIfAbsent(long)} creates a missing file first.
      * <p>
      * Errors: ENOENT / EACCES / EBUSY / EINVAL / EUCLEAN from attaching ({@link PhysMem#open(Path)});
-     * EINVAL ({@link InvalidSuperBlockException}) pfn out of range, bad magic, newer format, a stale
-     * super block (not the memory file's current one), or one consumed by a kernel-faithful boot with no
-     * orderly reboot since; EUCLEAN damaged structures. On any of these the file is left byte-identical,
-     * unless {@code dropInvalid} asked to drop the image and start empty.
-     * Call {@link #reboot()} or {@link #close()} when done.
+     * EINVAL ({@link InvalidSuperBlockException}) pfn out of range, bad magic, newer format, a stale pfn, or a
+     * super block consumed by a kernel-faithful boot with no orderly reboot since; EUCLEAN damaged structures. On
+     * any of these the file is left byte-identical, unless {@code dropInvalid} asked to drop the image and start
+     * empty. Call {@link #reboot()} or {@link #close()} when done.
      *
      * @param options what to boot.
      * @return the booted instance.
@@ -96,6 +107,79 @@ public final class Pkram implements AutoCloseable
             pkram.shutdownHook = ShutdownHook.install(pkram);
         }
         return pkram;
+    }
+
+    /**
+     * Boot a service's memory: the memory file from {@code -Dpkram.mem} / {@code $PKRAM_MEM} (else
+     * {@code /dev/shm/pkram.mem}), created on a first start with {@code -Dpkram.size} / {@code $PKRAM_SIZE} when
+     * given, its image resumed, crash-safe, with the shutdown hook. When {@code $NOTIFY_SOCKET} is set (a systemd
+     * {@code Type=notify} unit), {@code READY=1} is sent once booted and {@code STOPPING=1} at the reboot. Exit
+     * with {@link ServiceEnvironment#RESTART_EXIT_CODE} to be run again by {@code pkram exec}.
+     * <p>
+     * Errors: as {@link #boot(PkramOptions)}; EINVAL a size that is not one; EIO the notification failed (the
+     * instance is closed again, nothing changed but the generation).
+     *
+     * @return the booted instance.
+     */
+    public static Pkram fromEnvironment()
+    {
+        final Pkram pkram = boot(ServiceEnvironment.options(System.getenv(), System.getProperties()));
+        final SdNotify systemd = SdNotify.fromEnvironment();
+        if (systemd.isEnabled())
+        {
+            try
+            {
+                systemd.ready(pkram.bootMessages.isEmpty() ? "booted" : pkram.bootMessages.getLast());
+            }
+            catch (final RuntimeException ex)
+            {
+                pkram.close();
+                throw ex;
+            }
+            pkram.notify = systemd;
+        }
+        return pkram;
+    }
+
+    /**
+     * Register the service's own work at shutdown (save a node, flush an index): it runs in pkram's reboot, first,
+     * in registration order, before the image is sealed, whether the reboot comes from {@link #close()},
+     * {@link #reboot()} or the shutdown hook. So the service needs no shutdown hook of its own, which would race
+     * pkram's (the JVM runs hooks concurrently). Each callback runs once; one that throws is reported on standard
+     * error and the reboot goes on.
+     *
+     * @param callback the work; it may save, replace and finish nodes on this instance.
+     */
+    public void onShutdown(final Runnable callback)
+    {
+        shutdownCallbacks.add(java.util.Objects.requireNonNull(callback, "callback"));
+    }
+
+    private void runShutdownWork()
+    {
+        if (!shutdownWorkDone.compareAndSet(false, true))
+        {
+            return;
+        }
+        try
+        {
+            notify.stopping();
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("pkram: STOPPING=1 not sent to systemd: " + ex.getMessage());
+        }
+        for (final Runnable callback : shutdownCallbacks)
+        {
+            try
+            {
+                callback.run();
+            }
+            catch (final RuntimeException ex)
+            {
+                System.err.println("pkram: shutdown callback failed, rebooting anyway: " + ex);
+            }
+        }
     }
 
     /**
@@ -117,24 +201,111 @@ public final class Pkram implements AutoCloseable
         checkBooted();
         final byte[] utf8 = Names.utf8(name);
         viewsHandedOut.set(true);
-        final NodeRecord record = Faults.guarded(mem, () -> nodes.prepareSave(name, mode == Mode.CRASH_SAFE, () ->
-        {
-            final long pfn = pages.allocMeta();
-            final UnsafeBuffer node = mem.page(pfn);
-            NodeDescriptor.putName(node, utf8);
-            NodeDescriptor.flags(node, NodeDescriptor.PKRAM_SAVE);
-            return pfn;
-        }));
+        final NodeRecord record = Faults.guarded(mem, () -> nodes.prepareSave(name, () -> allocNode(utf8)));
+        return new NodeSave(this, record, mem.page(record.pfn));
+    }
+
+    private long allocNode(final byte[] utf8)
+    {
+        final long pfn = pages.allocMeta();
+        final UnsafeBuffer node = mem.page(pfn);
+        NodeDescriptor.putName(node, utf8);
+        NodeDescriptor.flags(node, NodeDescriptor.PKRAM_SAVE);
+        return pfn;
+    }
+
+    /**
+     * Save a new version of node {@code name} (a plain save when there is none): the service's commit point.
+     * Add objects as to any save; folios of the current version (from {@link #openLive(String)}) may be saved
+     * into it by reference, so the versions share them. {@link NodeSave#finish()} swaps the new version in with
+     * one release store: after a crash at any instant exactly one of the two versions is in the image, never both,
+     * never neither. Then the pages only the old version referenced are freed. Closing the handle without a
+     * finish drops the new version and leaves the old one as it was. In kernel-faithful mode the swap is what the
+     * next reboot seals.
+     * <p>
+     * Errors: as {@link #prepareSave(String)}; EBUSY the node is being saved, loaded or replaced already.
+     *
+     * @param name the node's name.
+     * @return the save handle of the new version.
+     * @throws NodeBusyException (EBUSY)
+     */
+    public NodeSave prepareReplace(final String name)
+    {
+        checkBooted();
+        final byte[] utf8 = Names.utf8(name);
+        viewsHandedOut.set(true);
+        final NodeRecord record = Faults.guarded(mem, () -> nodes.prepareReplace(name, () -> allocNode(utf8)));
         return new NodeSave(this, record, mem.page(record.pfn));
     }
 
     /**
-     * Open committed node {@code name} for loading ({@code pkram_prepare_load}); it leaves the node list,
-     * so it can be neither found nor saved over while loaded.
+     * Open committed node {@code name} for use, in place: its objects and folios come back as from a load, but
+     * nothing is consumed. The folios stay the node's and may be written in place; the node stays committed,
+     * so whatever instant the process dies at, the next boot finds it with its pages as they were then, and an
+     * orderly reboot seals it like any other node. Closing the instance is never refused because a live handle
+     * is open. While one is, the node cannot be loaded, removed or truncated; it can be replaced.
      * <p>
-     * Errors: ENODEV not booted or sealed; ENOENT no such node; EBUSY the node is still being saved.
-     * Then take objects with {@link NodeLoad#prepareLoadObj()} and call {@link NodeLoad#finish()} (closing
-     * the handle does), which frees whatever was not loaded.
+     * Errors: ENODEV not booted or sealed; ENOENT no such node; EBUSY the node is being saved or loaded.
+     *
+     * @param name the node's name.
+     * @return the live handle; close it when done.
+     * @throws NoSuchNodeException (ENOENT)
+     * @throws NodeBusyException   (EBUSY)
+     */
+    public NodeLoad openLive(final String name)
+    {
+        checkBooted();
+        viewsHandedOut.set(true);
+        final NodeRecord record = Faults.guarded(mem, () -> nodes.openLive(name));
+        return new NodeLoad(this, record, mem.page(record.pfn), true);
+    }
+
+    /**
+     * Read committed node {@code name} in place without consuming anything: its objects, folio streams (a
+     * cursor, no object per folio) and byte streams. The view is read-only. It reads the node as it is at each
+     * call; once the node is loaded, removed, replaced or the instance closed, it reads stale or scratch memory,
+     * harmlessly (never a fault, never a write), and may report EUCLEAN for a structure that changed under it.
+     * <p>
+     * Errors: ENODEV not booted or sealed; ENOENT no such committed node.
+     *
+     * @param name the node's name.
+     * @return the view.
+     */
+    public NodeView view(final String name)
+    {
+        checkBooted();
+        viewsHandedOut.set(true);
+        return new NodeView(mem, nodes.committedPfn(name));
+    }
+
+    /**
+     * Drop committed node {@code name}: it leaves the image with one release store (crash-safe), then its pages
+     * are freed and views of its folios detached.
+     * <p>
+     * Errors: ENODEV not booted or sealed; ENOENT no such node; EBUSY it is being saved, loaded or replaced, or a
+     * live handle is open on it.
+     *
+     * @param name the node's name.
+     * @throws NoSuchNodeException (ENOENT)
+     * @throws NodeBusyException   (EBUSY)
+     */
+    public void remove(final String name)
+    {
+        checkBooted();
+        final Truncator truncator = pages.truncator();
+        Faults.guarded(mem, () -> Truncator.reclaim(nodes, () -> List.of(nodes.remove(name)),
+            record -> truncator.truncateNode(record.pfn)));
+    }
+
+    /**
+     * Open committed node {@code name} for loading ({@code pkram_prepare_load}): it can be neither found nor
+     * saved over while loaded.
+     * <p>
+     * Errors: ENODEV not booted or sealed; ENOENT no such node; EBUSY the node is being saved, loaded or
+     * replaced, or a live handle is open on it.
+     * Then take objects with {@link NodeLoad#prepareLoadObj()} and call {@link NodeLoad#finish()}, which takes
+     * the node out of the image and frees whatever was not loaded. Closing the handle without a finish aborts:
+     * the node is back, whole.
      *
      * @param name the node's name.
      * @return the load handle.
@@ -146,7 +317,7 @@ public final class Pkram implements AutoCloseable
         checkBooted();
         viewsHandedOut.set(true);
         final NodeRecord record = Faults.guarded(mem, () -> nodes.prepareLoad(name));
-        return new NodeLoad(this, record, mem.page(record.pfn));
+        return new NodeLoad(this, record, mem.page(record.pfn), false);
     }
 
     /**
@@ -230,8 +401,12 @@ public final class Pkram implements AutoCloseable
         {
             throw new IllegalStateException("folio is not the caller's to free: " + folio);
         }
-        folio.detach();
         final NodeLoad pending = folio.pendingLoad;
+        if (pending != null && pending.isAborted())
+        {
+            throw new IllegalStateException("folio comes from an aborted load; it is its node's again: " + folio);
+        }
+        folio.detach();
         if (pending != null && pending.deferFree(folio))
         {
             return;
@@ -246,7 +421,11 @@ public final class Pkram implements AutoCloseable
      * page is left all zero. After it, every call on this instance or its handles fails (ENODEV), and
      * every page view it handed out is harmless (see the class doc).
      * <p>
-     * Errors: EBUSY handles are still open (close them first; nothing was changed); ENOMEM no page left
+     * First the service's work registered with {@link #onShutdown(Runnable)} runs (and {@code STOPPING=1} goes to
+     * systemd for an instance from {@link #fromEnvironment()}). Live handles ({@link #openLive(String)}) never
+     * hold a reboot up: their nodes are committed and sealed like any other.
+     * <p>
+     * Errors: EBUSY save or load handles are still open (close them first; nothing was changed); ENOMEM no page left
      * for the regions list (crash-safe: the image stays live and bootable by walking; the instance stays
      * open); EUCLEAN the memory file was truncated under the mapping (nothing can be sealed; the instance is
      * released). Idempotent once it succeeded.
@@ -257,6 +436,10 @@ public final class Pkram implements AutoCloseable
         if (closed)
         {
             return;
+        }
+        if (!nodes.isSealed())
+        {
+            runShutdownWork();
         }
         try
         {
@@ -290,14 +473,19 @@ public final class Pkram implements AutoCloseable
     }
 
     /**
-     * The shutdown hook's reboot: seal what is committed now, whatever runs on other threads (a node still
-     * being saved is skipped, as the kernel skips one; a node being loaded is preserved whole in crash-safe
-     * mode, dropped in kernel-faithful mode), and leave the mapping to the exiting process.
+     * The shutdown hook's reboot: run the service's shutdown callbacks, then seal what is committed now, without
+     * waiting for handles (a node still being saved is skipped, as the kernel skips one; a node being loaded is
+     * preserved whole in crash-safe mode, dropped in kernel-faithful mode, as the kernel drops one), and leave
+     * the mapping to the exiting process.
      */
     void rebootAtExit()
     {
         try
         {
+            if (!closed && !nodes.isSealed())
+            {
+                runShutdownWork();
+            }
             if (reboot.run(nodes, false, "the shutdown hook"))
             {
                 closed = true;

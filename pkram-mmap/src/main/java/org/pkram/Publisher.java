@@ -67,7 +67,17 @@ abstract class Publisher
     abstract void commit(NodeRecord record, UnsafeBuffer node);
 
     /**
-     * A node leaves the image (a finished load, truncate): unpublish it before its pages are freed.
+     * A replace finished: the new version takes the old one's place in the image with one release store (crash-safe),
+     * or on the list only (kernel-faithful: the next reboot seals it). Fault points before and after the store.
+     *
+     * @param old         the committed version.
+     * @param replacement the new version, fully written.
+     * @param node        the new version's node page.
+     */
+    abstract void swap(NodeRecord old, NodeRecord replacement, UnsafeBuffer node);
+
+    /**
+     * A node leaves the image (a finished load, truncate, remove): unpublish it before its pages are freed.
      */
     abstract void unlink(NodeRecord record);
 
@@ -83,12 +93,6 @@ abstract class Publisher
      * Orderly reboot: write the super block over the chain and the regions list, commit word last.
      */
     abstract void seal(long nodeHead, RegionsList.Built regions);
-
-    /**
-     * @return true when a load takes the image apart as it goes (the kernel's rule), false when the image
-     *         stays whole until the load finishes.
-     */
-    abstract boolean consumesOnLoad();
 
     /**
      * A fresh super block (no image, or an empty one) starts all zero.

@@ -87,8 +87,10 @@ final class RebootOnly extends Publisher
     }
 
     @Override
-    boolean consumesOnLoad()
+    void swap(final NodeRecord old, final NodeRecord replacement, final UnsafeBuffer node)
     {
-        return true;
+        NodeDescriptor.flagsRelease(node, 0);
+        FaultPoints.reach(FaultPoints.REPLACE_BEFORE_SWAP);
+        FaultPoints.reach(FaultPoints.REPLACE_SWAPPED);
     }
 }

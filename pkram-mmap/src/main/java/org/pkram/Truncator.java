@@ -11,6 +11,7 @@ import org.pkram.mem.PageAllocator;
 import org.pkram.mem.PhysMem;
 
 import java.util.List;
+import java.util.function.LongPredicate;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -23,6 +24,8 @@ import java.util.function.Supplier;
  */
 final class Truncator
 {
+    private static final LongPredicate NONE = pfn -> false;
+
     private final PhysMem mem;
     private final PageAllocator allocator;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
@@ -69,12 +72,26 @@ final class Truncator
      */
     void truncateNode(final long nodePfn, final long firstObjPfn)
     {
+        truncateNode(nodePfn, firstObjPfn, NONE);
+    }
+
+    /**
+     * Free a whole node but the folios {@code keep} names (shared with another version of the node).
+     */
+    void truncateNode(final long nodePfn, final LongPredicate keep)
+    {
+        mem.wrap(view, nodePfn, 0);
+        truncateNode(nodePfn, NodeDescriptor.objPfn(view), keep);
+    }
+
+    private void truncateNode(final long nodePfn, final long firstObjPfn, final LongPredicate keep)
+    {
         long obj = firstObjPfn;
         while (obj != Pfn.NULL_PFN)
         {
             mem.wrap(view, obj, 0);
             final long next = ObjDescriptor.objPfn(view);
-            truncateObj(obj, Pfn.NULL_PFN, 0);
+            truncateObj(obj, Pfn.NULL_PFN, 0, keep);
             obj = next;
         }
         allocator.free(nodePfn, 0);
@@ -99,15 +116,20 @@ final class Truncator
      */
     void truncateObj(final long objPfn, final long resumeLink, final int resumeSlot)
     {
+        truncateObj(objPfn, resumeLink, resumeSlot, NONE);
+    }
+
+    private void truncateObj(final long objPfn, final long resumeLink, final int resumeSlot, final LongPredicate keep)
+    {
         mem.wrap(view, objPfn, 0);
         final long foliosHead = ObjDescriptor.foliosHeadLinkPfn(view);
         final long bytesHead = ObjDescriptor.bytesHeadLinkPfn(view);
-        truncateLinks(foliosHead, resumeLink, resumeSlot);
-        truncateLinks(bytesHead, Pfn.NULL_PFN, 0);
+        truncateLinks(foliosHead, resumeLink, resumeSlot, keep);
+        truncateLinks(bytesHead, Pfn.NULL_PFN, 0, NONE);
         allocator.free(objPfn, 0);
     }
 
-    private void truncateLinks(final long head, final long resumeLink, final int resumeSlot)
+    private void truncateLinks(final long head, final long resumeLink, final int resumeSlot, final LongPredicate keep)
     {
         boolean handedOut = resumeLink != Pfn.NULL_PFN;
         cursor.reset(head);
@@ -121,10 +143,10 @@ final class Truncator
             }
             for (int i = from; i < LinkDescriptor.ENTRIES_MAX; i++)
             {
-                // Every slot, not only up to the first empty one: a kernel-faithful load zeroes the entries it
-                // hands out (no double free), so a partly read stream starts with empty slots.
+                // Every slot, not only up to the first empty one: the kernel's load zeroes the entries it hands
+                // out (no double free), so a stream another implementation read in part has empty slots.
                 final long entry = LinkDescriptor.entry(cursor.link(), i);
-                if (entry != 0)
+                if (entry != 0 && !keep.test(EntryCodec.pfn(entry)))
                 {
                     allocator.free(EntryCodec.pfn(entry), EntryCodec.order(entry));
                 }

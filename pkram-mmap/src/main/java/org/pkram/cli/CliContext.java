@@ -2,10 +2,10 @@ package org.pkram.cli;
 
 import org.pkram.Pkram;
 import org.pkram.PkramOptions;
+import org.pkram.ServiceEnvironment;
 import org.pkram.boot.BootParams;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -22,10 +22,10 @@ import java.util.OptionalLong;
 record CliContext(Path memoryFile, String explicitPfn, boolean verbose, PrintStream out, PrintStream err)
 {
     /** The environment variable naming the memory file when {@code --mem} is not given. */
-    static final String MEM_ENV = "PKRAM_MEM";
+    static final String MEM_ENV = ServiceEnvironment.MEM_ENV;
 
     /** The memory file's name in the default directory. */
-    static final String DEFAULT_NAME = "pkram.mem";
+    static final String DEFAULT_NAME = ServiceEnvironment.DEFAULT_NAME;
 
     /**
      * The memory file: {@code --mem}, else {@code $PKRAM_MEM}, else {@code /dev/shm/pkram.mem}, else
@@ -37,16 +37,7 @@ record CliContext(Path memoryFile, String explicitPfn, boolean verbose, PrintStr
      */
     static Path memoryFile(final String option, final Map<String, String> env)
     {
-        if (option != null && !option.isEmpty())
-        {
-            return Path.of(option);
-        }
-        final String fromEnv = env.get(MEM_ENV);
-        if (fromEnv != null && !fromEnv.isEmpty())
-        {
-            return Path.of(fromEnv);
-        }
-        return ramDirectory().resolve(DEFAULT_NAME);
+        return ServiceEnvironment.memoryFile(option, env, new java.util.Properties());
     }
 
     /**
@@ -54,8 +45,7 @@ record CliContext(Path memoryFile, String explicitPfn, boolean verbose, PrintStr
      */
     static Path ramDirectory()
     {
-        final Path shm = Path.of("/dev/shm");
-        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+        return ServiceEnvironment.ramDirectory();
     }
 
     /**
@@ -69,8 +59,8 @@ record CliContext(Path memoryFile, String explicitPfn, boolean verbose, PrintStr
     }
 
     /**
-     * Boot the memory file with the resolved boot parameter (fresh when there is none). The CLI reboots
-     * explicitly (close), so no shutdown hook is installed.
+     * Boot the memory file: resume the image it names, cross-checked against the resolved boot parameter.
+     * The CLI reboots explicitly (close), so no shutdown hook is installed.
      *
      * @return the booted instance; close it to reboot.
      */

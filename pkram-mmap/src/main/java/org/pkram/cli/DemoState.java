@@ -135,6 +135,7 @@ final class DemoState
                     }
                 }
             }
+            load.finish();
         }
         return new Loaded(state, objects, records);
     }

@@ -1,5 +1,6 @@
 package org.pkram.cli;
 
+import org.pkram.ServiceEnvironment;
 import org.pkram.boot.BootParams;
 import org.pkram.boot.PfnFile;
 import org.pkram.error.Errno;
@@ -42,7 +43,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class ExecCommand implements Command
 {
     /** {@code EX_TEMPFAIL} of {@code sysexits.h}: "try again", the default restart code. */
-    static final int EX_TEMPFAIL = 75;
+    static final int EX_TEMPFAIL = ServiceEnvironment.RESTART_EXIT_CODE;
 
     /** The environment variable telling CMD the memory file. */
     static final String MEM_ENV = CliContext.MEM_ENV;

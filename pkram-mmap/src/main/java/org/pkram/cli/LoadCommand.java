@@ -129,6 +129,9 @@ final class LoadCommand implements Command
                     bytes += attributes.length;
                 }
             }
+            // Consumed only once every file is restored: a failure before this line (a full disk, a file size
+            // limit) closes the load unfinished, which puts the node back whole for a retry.
+            load.finish();
         }
         context.out().println("loaded node " + nodeName + ": " + Sizes.plural(files, "file") + ", " + bytes +
             " bytes into " + dir);

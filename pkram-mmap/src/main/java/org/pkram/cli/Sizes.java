@@ -1,8 +1,9 @@
 package org.pkram.cli;
 
+import org.pkram.ServiceEnvironment;
+import org.pkram.error.InvalidArgumentException;
+
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Byte sizes on the command line ({@code 4096}, {@code 64K}, {@code 512M}, {@code 8G}, {@code 1T}; binary
@@ -10,7 +11,6 @@ import java.util.regex.Pattern;
  */
 final class Sizes
 {
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]?)(I?B)?");
     private static final long MIB = 1L << 20;
 
     private Sizes()
@@ -25,31 +25,13 @@ final class Sizes
      */
     static long parse(final String text, final String option) throws UsageException
     {
-        final Matcher m = SIZE.matcher(text.trim().toUpperCase(Locale.ROOT));
-        if (!m.matches() || (m.group(2).isEmpty() && m.group(3) != null && m.group(3).equals("IB")))
-        {
-            throw new UsageException("option " + option + " is not a size: " + text + " (e.g. 4096, 512M, 8G)");
-        }
-        final int shift = switch (m.group(2))
-        {
-            case "K" -> 10;
-            case "M" -> 20;
-            case "G" -> 30;
-            case "T" -> 40;
-            default -> 0;
-        };
         try
         {
-            final long number = Long.parseLong(m.group(1));
-            if (number > (Long.MAX_VALUE >> shift))
-            {
-                throw new NumberFormatException();
-            }
-            return number << shift;
+            return ServiceEnvironment.parseSize(text);
         }
-        catch (final NumberFormatException ex)
+        catch (final InvalidArgumentException ex)
         {
-            throw new UsageException("option " + option + " is too large: " + text);
+            throw new UsageException("option " + option + " is " + ex.getMessage());
         }
     }
 
