@@ -16,10 +16,13 @@ import java.util.OptionalLong;
  * @param memoryFile  the memory file ("physical RAM").
  * @param explicitPfn the {@code --pkram} value as given, or null.
  * @param verbose     print more, and stack traces on errors.
+ * @param fresh       start empty over the image the memory file holds ({@code --fresh}).
+ * @param dropInvalid drop an image that cannot be booted and start empty ({@code --drop-invalid}).
  * @param out         standard output.
  * @param err         standard error.
  */
-record CliContext(Path memoryFile, String explicitPfn, boolean verbose, PrintStream out, PrintStream err)
+record CliContext(Path memoryFile, String explicitPfn, boolean verbose, boolean fresh, boolean dropInvalid,
+    PrintStream out, PrintStream err)
 {
     /** The environment variable naming the memory file when {@code --mem} is not given. */
     static final String MEM_ENV = ServiceEnvironment.MEM_ENV;
@@ -59,15 +62,27 @@ record CliContext(Path memoryFile, String explicitPfn, boolean verbose, PrintStr
     }
 
     /**
-     * Boot the memory file: resume the image it names, cross-checked against the resolved boot parameter.
-     * The CLI reboots explicitly (close), so no shutdown hook is installed.
+     * Boot the memory file: resume the image it names, cross-checked against the resolved boot parameter
+     * (empty on {@code --fresh}; an image that cannot be booted dropped on {@code --drop-invalid}), and say what
+     * boot did on standard error under {@code --verbose}, and always when an image was dropped. The CLI reboots
+     * explicitly (close), so no shutdown hook is installed.
      *
      * @return the booted instance; close it to reboot.
      */
     Pkram boot()
     {
         final long pfn = resolvePfn().orElse(0);
-        return Pkram.boot(PkramOptions.of(memoryFile).superBlockPfn(pfn).shutdownHook(false));
+        final Pkram pk = Pkram.boot(PkramOptions.of(memoryFile).superBlockPfn(pfn).fresh(fresh)
+            .dropInvalid(dropInvalid).shutdownHook(false));
+        for (final String message : pk.bootMessages())
+        {
+            // What boot did is said when asked, and always when it dropped an image.
+            if (verbose || message.startsWith("dropped") || message.contains("(fresh)"))
+            {
+                err.println("pkram: " + message);
+            }
+        }
+        return pk;
     }
 
     /**

@@ -34,7 +34,7 @@ public final class PkramCli
     static final int EXIT_USAGE = 2;
 
     static final Set<String> GLOBAL_VALUE_OPTIONS = Set.of("--mem", "--pkram");
-    static final Set<String> GLOBAL_FLAGS = Set.of("--verbose", "--help");
+    static final Set<String> GLOBAL_FLAGS = Set.of("--verbose", "--help", "--fresh", "--drop-invalid");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -142,6 +142,8 @@ public final class PkramCli
             CliContext.memoryFile(args.value("--mem") != null ? args.value("--mem") : global.mem(), env),
             args.value("--pkram") != null ? args.value("--pkram") : global.pfn(),
             global.verbose() || args.flag("--verbose"),
+            global.fresh() || args.flag("--fresh"),
+            global.dropInvalid() || args.flag("--drop-invalid"),
             out,
             err);
         return execute(command, context, args);
@@ -206,7 +208,7 @@ public final class PkramCli
     String usage()
     {
         final StringBuilder text = new StringBuilder();
-        text.append("usage: pkram [--mem PATH] [--pkram HEXPFN] [--verbose] COMMAND ...\n\n")
+        text.append("usage: pkram [--mem PATH] [--pkram HEXPFN] [--fresh] [--drop-invalid] [--verbose] COMMAND ...\n\n")
             .append("Preserved-over-kexec RAM for processes: named nodes of files and state kept in a memory file\n")
             .append("across process restarts.\n\ncommands:\n");
         for (final Command command : commands.values())
@@ -215,7 +217,10 @@ public final class PkramCli
         }
         text.append("\nglobal options:\n")
             .append("  --mem PATH      the memory file (default: $PKRAM_MEM, else /dev/shm/pkram.mem)\n")
-            .append("  --pkram HEXPFN  boot from this super block (default: -Dpkram, $PKRAM, then PATH.pfn)\n")
+            .append("  --pkram HEXPFN  expect this super block: a cross-check of the image the memory file names\n")
+            .append("                  (default: -Dpkram, $PKRAM, then PATH.pfn); a different one is refused as stale\n")
+            .append("  --fresh         start empty, dropping the image the memory file holds (never the default)\n")
+            .append("  --drop-invalid  drop an image that cannot be booted and start empty, instead of failing\n")
             .append("  --verbose, -v   say more; stack traces on errors\n")
             .append("  --help, -h      this text; 'pkram COMMAND --help' for one command\n")
             .append("\nexit status: 0 ok, 1 operation failed (pkram: COMMAND: ERRNO: message), 2 usage error\n");
@@ -293,7 +298,8 @@ public final class PkramCli
      * @param commandIndex the index of the first token that is not an option: the command, or the token count
      *                     when there is none.
      */
-    private record GlobalOptions(String mem, String pfn, boolean verbose, boolean help, int commandIndex)
+    private record GlobalOptions(String mem, String pfn, boolean verbose, boolean help, boolean fresh,
+        boolean dropInvalid, int commandIndex)
     {
         /**
          * Read the options before the command: {@code --mem} and {@code --pkram} take a value (as
@@ -309,6 +315,8 @@ public final class PkramCli
             String pfn = null;
             boolean verbose = false;
             boolean help = false;
+            boolean fresh = false;
+            boolean dropInvalid = false;
             int i = 0;
             for (; i < tokens.size() && Args.isOption(tokens.get(i)); i++)
             {
@@ -347,12 +355,20 @@ public final class PkramCli
                 {
                     help = true;
                 }
+                else if (name.equals("--fresh") && eq < 0)
+                {
+                    fresh = true;
+                }
+                else if (name.equals("--drop-invalid") && eq < 0)
+                {
+                    dropInvalid = true;
+                }
                 else
                 {
                     throw new UsageException("unknown option: " + token);
                 }
             }
-            return new GlobalOptions(mem, pfn, verbose, help, i);
+            return new GlobalOptions(mem, pfn, verbose, help, fresh, dropInvalid, i);
         }
     }
 }
