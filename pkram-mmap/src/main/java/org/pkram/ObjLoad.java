@@ -50,7 +50,7 @@ public final class ObjLoad implements AutoCloseable
         this.foliosHead = ObjDescriptor.foliosHeadLinkPfn(obj);
         this.folios = new LinkCursor(pkram.mem()).reset(foliosHead);
         this.bytes = new ByteStreamReader(pkram.mem()).reset(ObjDescriptor.bytesHeadLinkPfn(obj),
-            ObjDescriptor.dataLen(obj), null);
+            ObjDescriptor.dataLen(obj));
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * Reads an object's byte stream: {@code data_len} bytes spread over the order-0 data pages its byte
- * links list. Emulates {@code pkram_read}; consuming only when given a {@link StreamConsumer}.
+ * links list. Emulates {@code pkram_read}, reading only: a load frees the pages at its finish.
  * <p>
  * End of data is a return value: {@link #read(MutableDirectBuffer, int, int)} returns -1 and
  * {@link #readRecord(BytesMarshallable)} null. Single-threaded; reusable through {@link #reset}.
@@ -25,7 +25,6 @@ public final class ByteStreamReader
     /** Re-pointed at each heap array read into: one copy loop for every destination, and no allocation. */
     private final UnsafeBuffer heapView = new UnsafeBuffer(0, 0);
     private final byte[] oneByte = new byte[1];
-    private StreamConsumer consumer;
     private Bytes<?> recordScratch;
     private long dataLen;
     private long dataRead;
@@ -44,15 +43,13 @@ public final class ByteStreamReader
     /**
      * Position at the start of a byte stream.
      *
-     * @param headLinkPfn    the object's {@code bytes} head link.
-     * @param length         its {@code data_len}.
-     * @param streamConsumer told of what is read (a consuming load), or null to read only.
+     * @param headLinkPfn the object's {@code bytes} head link.
+     * @param length      its {@code data_len}.
      * @return this.
      */
-    public ByteStreamReader reset(final long headLinkPfn, final long length, final StreamConsumer streamConsumer)
+    public ByteStreamReader reset(final long headLinkPfn, final long length)
     {
-        consumer = streamConsumer;
-        cursor.reset(headLinkPfn, streamConsumer);
+        cursor.reset(headLinkPfn);
         dataLen = length;
         dataRead = 0;
         pageOffset = Pfn.PAGE_SIZE;
@@ -160,15 +157,10 @@ public final class ByteStreamReader
     }
 
     /**
-     * Stop reading: a consumer is told the current data page is done (the kernel's {@code pkram_finish_access}
-     * puts the page it was reading).
+     * Stop reading (the kernel's {@code pkram_finish_access}).
      */
     public void finish()
     {
-        if (consumer != null && pagePfn != Pfn.NULL_PFN)
-        {
-            consumer.dataPageDone(pagePfn);
-        }
         pagePfn = Pfn.NULL_PFN;
         pageOffset = Pfn.PAGE_SIZE;
     }
@@ -193,15 +185,5 @@ public final class ByteStreamReader
     {
         pageOffset += chunk;
         dataRead += chunk;
-        if (consumer != null)
-        {
-            consumer.bytesRead(dataLen - dataRead);
-            if (pageOffset == Pfn.PAGE_SIZE || dataRead == dataLen)
-            {
-                consumer.dataPageDone(pagePfn);
-                pagePfn = Pfn.NULL_PFN;
-                pageOffset = Pfn.PAGE_SIZE;
-            }
-        }
     }
 }

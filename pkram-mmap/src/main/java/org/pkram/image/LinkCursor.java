@@ -18,8 +18,8 @@ import org.pkram.mem.PhysMem;
  * bounded: a chain longer than the file has pages is a cycle, reported as {@link CorruptImageException}
  * (EUCLEAN) instead of a hang, and a link pfn outside the file is refused before it is read.
  * <p>
- * A link's next pointer is read when the cursor enters the link, so a {@link StreamConsumer} may free
- * a link as soon as the cursor has left it. The cursor reads only; consumption is the consumer's.
+ * A link's next pointer is read when the cursor enters the link, so a caller freeing a stream (truncate) may
+ * free a link as soon as the cursor has left it. The cursor reads only.
  * Single-threaded; reusable through {@link #reset(long)}.
  */
 public final class LinkCursor
@@ -30,7 +30,6 @@ public final class LinkCursor
     private final PhysMem mem;
     private final long maxLinks;
     private final UnsafeBuffer link = new UnsafeBuffer(0, 0);
-    private StreamConsumer consumer;
     private long nextLinkPfn;
     private long linkPfn;
     private long linkIndex;
@@ -58,19 +57,6 @@ public final class LinkCursor
      */
     public LinkCursor reset(final long headLinkPfn)
     {
-        return reset(headLinkPfn, null);
-    }
-
-    /**
-     * Position before the first link of a stream.
-     *
-     * @param headLinkPfn the stream's first link, 0 for an empty stream.
-     * @param streamConsumer told of every entry taken and link left; null to read only.
-     * @return this.
-     */
-    public LinkCursor reset(final long headLinkPfn, final StreamConsumer streamConsumer)
-    {
-        consumer = streamConsumer;
         nextLinkPfn = headLinkPfn;
         linkPfn = Pfn.NULL_PFN;
         linkIndex = 0;
@@ -165,8 +151,7 @@ public final class LinkCursor
     }
 
     /**
-     * Step to the next entry of the stream, entering links as needed; a consumer, if any, is told of the entry
-     * taken and of every link left.
+     * Step to the next entry of the stream, entering links as needed.
      *
      * @return false at the end of the stream.
      */
@@ -176,19 +161,9 @@ public final class LinkCursor
         {
             if (nextEntry())
             {
-                if (consumer != null)
-                {
-                    consumer.entryTaken(this);
-                }
                 return true;
             }
-            final long left = linkPfn;
-            final boolean entered = nextLink();
-            if (left != Pfn.NULL_PFN && consumer != null)
-            {
-                consumer.linkLeft(left, linkPfn);
-            }
-            if (!entered)
+            if (!nextLink())
             {
                 return false;
             }
@@ -214,14 +189,6 @@ public final class LinkCursor
             }
         }
         return -1;
-    }
-
-    /**
-     * Zero the current entry in the image: a consuming load's guard against a double free.
-     */
-    public void clearEntry()
-    {
-        LinkDescriptor.entry(link, slot, 0);
     }
 
     /**

@@ -62,7 +62,7 @@ public final class ObjView
      */
     public ByteStreamReader bytes()
     {
-        return new ByteStreamReader(mem).reset(ObjDescriptor.bytesHeadLinkPfn(obj), dataLength(), null);
+        return new ByteStreamReader(mem).reset(ObjDescriptor.bytesHeadLinkPfn(obj), dataLength());
     }
 
     /**

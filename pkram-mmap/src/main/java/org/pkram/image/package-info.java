@@ -5,8 +5,8 @@
  * nodes and objects ({@link org.pkram.image.NodeView}, {@link org.pkram.image.ObjView}) that consume nothing.
  * <p>
  * Emulates the load side of {@code mm/pkram.c} ({@code pkram_next_link}, {@code pkram_next_entry},
- * {@code pkram_read}) with consumption made optional ({@link org.pkram.image.StreamConsumer}): loads, truncate,
- * the boot scan, {@code ls}, {@code inspect} and {@code fsck} all walk through here. Single-threaded: one
+ * {@code pkram_read}), reading only: loads, live nodes, views ({@code Pkram.view}), truncate, the boot scan,
+ * {@code ls}, {@code inspect} and {@code fsck} all walk through here; a load frees what it consumed at its finish. Single-threaded: one
  * cursor or reader per walk; views are valid while their mapping is attached.
  */
 package org.pkram.image;
