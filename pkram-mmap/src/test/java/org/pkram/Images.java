@@ -24,9 +24,10 @@ final class Images
         return file;
     }
 
+    /** Boot empty: any image the file holds is dropped ({@link PkramOptions#fresh}; resume is the default). */
     static Pkram bootFresh(final Path file, final Mode mode)
     {
-        return Pkram.boot(PkramOptions.of(file).mode(mode).shutdownHook(false));
+        return Pkram.boot(PkramOptions.of(file).fresh(true).mode(mode).shutdownHook(false));
     }
 
     static Pkram boot(final Path file, final long pfn, final Mode mode)

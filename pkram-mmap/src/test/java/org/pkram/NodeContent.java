@@ -44,7 +44,10 @@ final class NodeContent
         }
     }
 
-    /** Load node {@code name} and check every byte: null when all is well, else what was wrong. */
+    /**
+     * Load node {@code name}, check every byte and, when all is well, finish the load (the node is consumed):
+     * null when all is well, else what was wrong (the load is then aborted and the node stays whole).
+     */
     static String loadAndVerify(final Pkram pk, final String name, final long seed)
     {
         try (NodeLoad load = pk.prepareLoad(name))
@@ -85,6 +88,7 @@ final class NodeContent
             {
                 return name + ": unexpected object";
             }
+            load.finish(); // verified: consume the node (a problem above aborts the load, the node stays whole)
         }
         return null;
     }

@@ -3,6 +3,8 @@ package org.pkram;
 import net.openhft.chronicle.bytes.BytesIn;
 import net.openhft.chronicle.bytes.BytesMarshallable;
 import net.openhft.chronicle.bytes.BytesOut;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +20,9 @@ import org.pkram.error.NodeBusyException;
 import org.pkram.error.NodeExistsException;
 import org.pkram.error.OutOfPagesException;
 import org.pkram.error.PkramUnavailableException;
+import org.pkram.layout.EntryCodec;
 import org.pkram.layout.LinkDescriptor;
+import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.ObjDescriptor;
 import org.pkram.layout.Pfn;
 import org.pkram.testing.SplitMix64;
@@ -32,7 +36,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -185,6 +191,7 @@ class PkramApiTest
                 }
             }
             assertNull(load.prepareLoadObj());
+            load.finish();
         }
         assertEquals(initialCounts, Images.counts(pk.pageCounts()));
     }
@@ -225,6 +232,7 @@ class PkramApiTest
                 pk.freeFolio(folio);
             }
             assertNull(obj.loadFolio());
+            load.finish();
         }
         assertTrue(pk.pageCounts().used() < used || count == 0);
         assertEquals(initialCounts, Images.counts(pk.pageCounts()));
@@ -265,6 +273,7 @@ class PkramApiTest
                 pk.freeFolio(folio);
             }
             assertNull(obj.loadFolio());
+            load.finish();
         }
         assertEquals(initialCounts, Images.counts(pk.pageCounts()));
     }
@@ -311,6 +320,7 @@ class PkramApiTest
                     pk.freeFolio(folioObj.loadFolio());
                 }
                 assertThrows(InvalidArgumentException.class, load::prepareLoadObj);
+                load.finish(); // the object that cannot be loaded is freed with the rest
                 return;
             }
             try (ObjLoad obj = load.prepareLoadObj())
@@ -327,6 +337,7 @@ class PkramApiTest
                 assertEquals(-1, obj.read(new byte[1], 0, 1));
                 assertArrayEquals(data, back);
             }
+            load.finish();
         }
         finally
         {
@@ -373,6 +384,7 @@ class PkramApiTest
             assertNull(obj.loadFolio());
             pk.freeFolio(first);
             pk.freeFolio(second);
+            load.finish();
         }
         pk.freeFolio(banned);
     }
@@ -410,6 +422,7 @@ class PkramApiTest
                 pk.freeFolio(obj.loadFolio());
             }
             obj.read(new byte[5000], 0, 5000);
+            load.finish();
         }
         assertEquals(2, pk.truncate());
         assertEquals(List.of(), pk.nodeNames());
@@ -491,6 +504,7 @@ class PkramApiTest
                             assertEquals(bytes.length, obj.read(back, 0, back.length));
                             assertEquals(Images.crc(bytes), Images.crc(back));
                             assertEquals(64, n);
+                            load.finish();
                         }
                     }
                 }
@@ -528,41 +542,152 @@ class PkramApiTest
     }
 
     @Test
-    void shouldZeroConsumedEntriesAndFreeExhaustedLinksInKernelFaithfulMode()
+    void shouldLeaveANodeWholeWhenAKernelFaithfulLoadIsAbortedAndFreeOnlyWhatWasNotHandedOutAtFinish()
     {
         pk.close();
         pk = Images.bootFresh(dir.resolve("pkram.mem"), Mode.KERNEL_FAITHFUL);
         initialCounts = Images.counts(pk.pageCounts());
-        final long objPfn;
+        final long initialUsed = pk.pageCounts().used();
+        final int folios = LinkDescriptor.ENTRIES_MAX + 2; // two links
+        final byte[] bytes = Images.bytes(21, 10_000);
+        final long nodePfn;
         try (NodeSave save = pk.prepareSave("consume"))
         {
-            try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS))
+            try (ObjSave attrs = save.prepareSaveObj(DataKind.BYTES))
             {
-                for (int i = 0; i < LinkDescriptor.ENTRIES_MAX + 2; i++)
-                {
-                    obj.saveFolio(pk.allocFolio(0), i);
-                }
+                attrs.write(new byte[] {1, 2, 3}, 0, 3);
             }
-            objPfn = pk.mem().page(save.pfn()).getLong(8);
+            try (ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES))
+            {
+                for (int i = 0; i < folios; i++)
+                {
+                    final Folio folio = pk.allocFolio(0);
+                    Images.fill(folio, 21, i);
+                    obj.saveFolio(folio, i);
+                }
+                obj.write(bytes, 0, bytes.length);
+            }
+            nodePfn = save.pfn();
             save.finish();
         }
-        final long firstLink = ObjDescriptor.foliosHeadLinkPfn(pk.mem().page(objPfn));
-        final long secondLink = LinkDescriptor.linkPfn(pk.mem().page(firstLink));
+        final Map<Long, byte[]> saved = nodePages(nodePfn);
+        final long used = pk.pageCounts().used();
+        assertEquals(initialUsed + saved.size(), used, "the walk covers every page of the node");
+
+        // Read part of the node (across the link boundary, part of the bytes), free a folio, then abort.
+        final List<Folio> handedOut = new ArrayList<>();
         try (NodeLoad load = pk.prepareLoad("consume"); ObjLoad obj = load.prepareLoadObj())
         {
-            pk.freeFolio(obj.loadFolio());
-            assertEquals(0, LinkDescriptor.entry(pk.mem().page(firstLink), 0), "a consumed entry is zeroed");
-            assertTrue(LinkDescriptor.entry(pk.mem().page(firstLink), 1) != 0);
-            for (int i = 1; i <= LinkDescriptor.ENTRIES_MAX; i++)
+            for (int i = 0; i <= LinkDescriptor.ENTRIES_MAX; i++)
             {
-                pk.freeFolio(obj.loadFolio());
+                final Folio folio = obj.loadFolio();
+                assertTrue(Images.matches(folio, 21));
+                handedOut.add(folio);
             }
-            // Entry 510 came from the second link: the first was exhausted and freed, the head advanced.
-            assertTrue(!pk.pages().allocator().isTaken(firstLink), "an exhausted link page is freed");
-            assertEquals(secondLink, ObjDescriptor.foliosHeadLinkPfn(pk.mem().page(objPfn)));
-            assertEquals(0, LinkDescriptor.entry(pk.mem().page(secondLink), 0));
+            pk.freeFolio(handedOut.get(0)); // deferred until a finish, which never comes
+            assertEquals(5000, obj.read(new byte[5000], 0, 5000));
+            assertEquals(used, pk.pageCounts().used(), "nothing is freed while a load reads");
+            assertNodeUnchanged(saved, nodePfn, true);
         }
+        assertNodeUnchanged(saved, nodePfn, false);
+        assertEquals(used, pk.pageCounts().used(), "an aborted load frees nothing");
+        assertEquals(List.of("consume"), pk.nodeNames());
+        assertThrows(IllegalStateException.class, () -> handedOut.get(1).buffer(),
+            "a folio of an aborted load is the node's again");
+        assertThrows(IllegalStateException.class, () -> pk.freeFolio(handedOut.get(1)));
+
+        // Load again and finish: exactly what was handed out stays taken, everything else is freed.
+        final List<Folio> kept = new ArrayList<>();
+        try (NodeLoad load = pk.prepareLoad("consume"))
+        {
+            try (ObjLoad obj = load.prepareLoadObj())
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    final Folio folio = obj.loadFolio();
+                    assertEquals(i, folio.index());
+                    assertEquals(saved.get(folio.pfn()).length, folio.byteLength());
+                    assertTrue(Images.matches(folio, 21), "the aborted load left every byte");
+                    kept.add(folio);
+                }
+                final byte[] back = new byte[bytes.length];
+                assertEquals(bytes.length, obj.read(back, 0, back.length));
+                assertArrayEquals(bytes, back);
+            }
+            pk.freeFolio(kept.remove(2)); // freed at the finish
+            assertEquals(used, pk.pageCounts().used());
+            load.finish();
+        }
+        assertEquals(List.of(), pk.nodeNames());
+        assertEquals(initialUsed + kept.size(), pk.pageCounts().used(), "only the folios handed out stay taken");
+        kept.forEach(pk::freeFolio);
         assertEquals(initialCounts, Images.counts(pk.pageCounts()));
+    }
+
+    /**
+     * Every page of node {@code nodePfn} (node, objects, links, folio and byte-stream pages) with its bytes.
+     */
+    private Map<Long, byte[]> nodePages(final long nodePfn)
+    {
+        final Map<Long, byte[]> pages = new TreeMap<>();
+        copyPage(pages, nodePfn);
+        for (long obj = NodeDescriptor.objPfn(pk.mem().page(nodePfn)); obj != Pfn.NULL_PFN;
+            obj = ObjDescriptor.objPfn(pk.mem().page(obj)))
+        {
+            copyPage(pages, obj);
+            final DirectBuffer objPage = pk.mem().page(obj);
+            for (final long head : new long[] {ObjDescriptor.foliosHeadLinkPfn(objPage),
+                ObjDescriptor.bytesHeadLinkPfn(objPage)})
+            {
+                for (long link = head; link != Pfn.NULL_PFN; link = LinkDescriptor.linkPfn(pk.mem().page(link)))
+                {
+                    copyPage(pages, link);
+                    for (int i = 0; i < LinkDescriptor.ENTRIES_MAX; i++)
+                    {
+                        final long entry = LinkDescriptor.entry(pk.mem().page(link), i);
+                        if (!EntryCodec.isEmpty(entry))
+                        {
+                            final long pfn = EntryCodec.pfn(entry);
+                            final byte[] folio = new byte[Folio.PAGE_SIZE << EntryCodec.order(entry)];
+                            pk.mem().folio(pfn, EntryCodec.order(entry)).getBytes(0, folio);
+                            pages.put(pfn, folio);
+                        }
+                    }
+                }
+            }
+        }
+        return pages;
+    }
+
+    private void copyPage(final Map<Long, byte[]> pages, final long pfn)
+    {
+        final byte[] page = new byte[Pfn.PAGE_SIZE];
+        pk.mem().page(pfn).getBytes(0, page);
+        pages.put(pfn, page);
+    }
+
+    /**
+     * The node's pages hold the bytes they held when saved: byte-identical, but for the access mode a load
+     * in progress sets in the node page's flags ({@code PKRAM_LOAD}).
+     */
+    private void assertNodeUnchanged(final Map<Long, byte[]> saved, final long nodePfn,
+        final boolean loading)
+    {
+        final Map<Long, byte[]> now = nodePages(nodePfn);
+        assertEquals(saved.keySet(), now.keySet(), "the same pages");
+        for (final Map.Entry<Long, byte[]> page : saved.entrySet())
+        {
+            final byte[] expected = page.getValue().clone();
+            if (loading && page.getKey() == nodePfn)
+            {
+                final int flags = NodeDescriptor.flags(pk.mem().page(nodePfn));
+                assertEquals(NodeDescriptor.PKRAM_LOAD,
+                    flags & NodeDescriptor.PKRAM_ACCMODE_MASK, "a load in progress");
+                new UnsafeBuffer(expected).putInt(NodeDescriptor.FLAGS_OFFSET,
+                    flags);
+            }
+            assertArrayEquals(expected, now.get(page.getKey()), "page 0x" + Long.toHexString(page.getKey()));
+        }
     }
 
     @Test
@@ -681,6 +806,7 @@ class PkramApiTest
             assertEquals(-1, obj.read(ByteBuffer.allocate(1)));
             assertEquals(-1, in.read());
             assertEquals(0, in.available());
+            load.finish();
         }
         assertEquals(initialCounts, Images.counts(pk.pageCounts()));
     }

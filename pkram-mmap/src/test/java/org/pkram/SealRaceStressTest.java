@@ -246,6 +246,7 @@ final class SealRaceStressTest
                     throw new AssertionError(name + ": byte stream damaged in a racing load: read " + n);
                 }
             }
+            load.finish(); // consume the node (ENODEV once the image was sealed: the node stays in it, whole)
         }
     }
 
@@ -321,6 +322,7 @@ final class SealRaceStressTest
             {
                 return name + ": byte stream damaged";
             }
+            load.finish();
             return null;
         }
     }

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -42,7 +43,7 @@ class TutorialTest
         }                                                          // close() = orderly reboot
 
         // Next process: boot with pkram=<pfn>, get the folio back in place.
-        try (Pkram pk = Pkram.boot(PkramOptions.of(memoryFile).superBlockPfn(pfn));
+        try (Pkram pk = Pkram.boot(PkramOptions.of(memoryFile).superBlockPfn(pfn));   // pfn: a cross-check
              NodeLoad node = pk.prepareLoad("cache");
              ObjLoad obj = node.prepareLoadObj())
         {
@@ -52,6 +53,8 @@ class TutorialTest
             obj.read(version, 0, 2);
             assertEquals("v1", new String(version));
             assertNull(obj.loadFolio());                           // end of stream is null, not an error
+            node.finish();                                         // consumed; closing unfinished puts it back
+            assertEquals(List.of(), pk.nodeNames());
         }
     }
 }

@@ -103,6 +103,7 @@ public final class ViewSafetyChild
         {
             final Folio folio = obj.loadFolio();
             System.out.println("second intact: " + (folio.buffer().getLong(0) == 2 && obj.loadFolio() == null));
+            load.finish();
             pk.freeFolio(folio);
         }
     }

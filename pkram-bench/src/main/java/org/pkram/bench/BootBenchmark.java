@@ -235,6 +235,7 @@ public class BootBenchmark extends BaseBenchmark
                     folios[j] = folio;
                     sum += folio.buffer().getLong(0, ByteOrder.LITTLE_ENDIAN);
                 }
+                load.finish();
             }
         }
         loadedSum = sum;
@@ -269,6 +270,7 @@ public class BootBenchmark extends BaseBenchmark
                     indexSum += folio.index();
                     count++;
                 }
+                load.finish();
             }
         }
         loadedSum = expectedSum; // nothing read: the tear-down saves them back without a content check

@@ -231,6 +231,7 @@ public class ByteStreamBenchmark extends AverageTimeBenchmark
                 check += dst[i];
             }
             obj.finish();
+            load.finish();
         }
         return total + check;
     }

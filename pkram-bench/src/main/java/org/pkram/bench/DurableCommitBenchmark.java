@@ -127,6 +127,7 @@ public class DurableCommitBenchmark extends AverageTimeBenchmark
                 }
                 obj.finish();
             }
+            node.finish();
         }
         owned = loaded;
     }

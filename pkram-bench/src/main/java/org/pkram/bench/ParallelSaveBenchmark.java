@@ -190,6 +190,7 @@ public class ParallelSaveBenchmark extends AverageTimeBenchmark
                     }
                     obj.finish();
                 }
+                node.finish();
             }
             if (folios.isEmpty())
             {

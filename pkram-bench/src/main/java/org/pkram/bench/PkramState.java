@@ -116,6 +116,7 @@ final class PkramState implements RestartState
                 }
                 obj.finish();
             }
+            node.finish();
         }
         return warm ? sum : folios.size();
     }

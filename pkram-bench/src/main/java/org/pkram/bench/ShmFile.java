@@ -44,7 +44,7 @@ final class ShmFile
 
     /**
      * @param file the memory file.
-     * @param pfn  the super block pfn, 0 to boot fresh.
+     * @param pfn  the super block pfn to cross-check, 0 to take the one the file names (a new file boots empty).
      * @return crash-safe options without a shutdown hook (every trial reboots explicitly).
      */
     static PkramOptions options(final Path file, final long pfn)

@@ -31,7 +31,9 @@ final class Sizes
         }
         catch (final InvalidArgumentException ex)
         {
-            throw new UsageException("option " + option + " is " + ex.getMessage());
+            // The usage line words it without the errno: "option --size is not a size: 12Q (...)".
+            throw new UsageException("option " + option + " is " +
+                ex.getMessage().substring(ex.errno().name().length() + 2));
         }
     }
 
