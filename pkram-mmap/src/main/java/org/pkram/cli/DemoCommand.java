@@ -10,6 +10,7 @@ import org.pkram.mem.JvmFlags;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,15 +21,26 @@ import java.util.Properties;
 import java.util.Set;
 
 /**
- * {@code pkram demo [--size MIB] [--keep]}: a process keeps its state across its own restart. On a fresh
- * memory file of its own, runs {@link DemoService} under the {@code exec} supervisor: run 1 builds and saves
- * the state and exits 75; exec restarts it with {@code -Dpkram=<pfn>}; run 2 gets the state back in place
- * and verifies it; a baseline run of the same service restarts from a plain file instead, for comparison.
+ * {@code pkram demo [--size MIB] [--keep]}: a process keeps its state across its own restart, and across a
+ * kill -9. On a fresh memory file of its own, runs {@link DemoService} under the {@code exec} supervisor: run 1
+ * builds and saves the state and exits 75; exec restarts it with {@code -Dpkram=<pfn>}; run 2 gets the state
+ * back in place and verifies it; a baseline run of the same service restarts from a plain file instead, for
+ * comparison. Then the kill -9 round ({@link DemoLive}): the service resumes the state live, checkpoints it,
+ * and is sent SIGKILL by this command in the middle of its work; restarted, it finds the last checkpoint.
  */
 final class DemoCommand implements Command
 {
     private static final int DEFAULT_MIB = 256;
     private static final long MIB = 1L << 20;
+
+    /** The exit status of a process killed by SIGKILL, as {@link Process#waitFor()} gives it: 128 + 9. */
+    static final int SIGKILL_STATUS = 128 + 9;
+
+    /** How often the kill -9 round looks for the service's report that it is in the middle of its work. */
+    private static final long WATCH_MILLIS = 2;
+
+    /** The boot message that says the image was not sealed: the previous process ended without a reboot. */
+    private static final String NO_REBOOT = "without a reboot";
 
     @Override
     public String name()
@@ -45,7 +57,7 @@ final class DemoCommand implements Command
     @Override
     public String summary()
     {
-        return "a service keeps 256 MiB of state across its restart";
+        return "a service keeps 256 MiB of state across its restart and a kill -9";
     }
 
     @Override
@@ -56,9 +68,11 @@ final class DemoCommand implements Command
             else the temp directory) is formatted; a small service is run under 'pkram exec': run 1 builds
             MIB of state in 2 MiB folios with checksums plus 10000 records, saves it, reboots and exits 75;
             run 2 is started with -Dpkram=<pfn>, loads the state in place, checks every byte, and reports
-            restart-to-ready time against reading the same state from a plain file.
+            restart-to-ready time against reading the same state from a plain file. Then the kill -9 round:
+            the service resumes the state live, checkpoints it 3 times and is killed with SIGKILL in the middle
+            of its work; restarted, it must find exactly the last checkpoint, every checksum verified.
               --size MIB  state size (default 256)
-              --keep      keep the memory file (with the state saved again) and print its path
+              --keep      keep the memory file (with the last checkpoint) and print its path
             """;
     }
 
@@ -85,7 +99,8 @@ final class DemoCommand implements Command
         final Path mem = dir.resolve(tag + ".mem");
         final Path report = dir.resolve(tag + ".report");
         final long memSize = Math.max(512 * MIB, (2L * sizeMiB + 64) * MIB);
-        final List<Path> leftovers = List.of(mem, PfnFile.of(mem), report, DemoBaseline.plainFile(mem));
+        final List<Path> leftovers = List.of(mem, PfnFile.of(mem), report, DemoFigures.tmpFile(report),
+            DemoBaseline.plainFile(mem));
         boolean kept = false;
         try
         {
@@ -97,7 +112,7 @@ final class DemoCommand implements Command
             context.out().println("demo: memory file " + mem + " (" + Sizes.mib(memSize) + "), state " + sizeMiB +
                 " MiB; running the service under pkram exec (restart code " + ExecCommand.EX_TEMPFAIL + ")");
             context.out().flush();
-            final int status = ExecCommand.supervise(mem, serviceCommand(mem, sizeMiB, report, keep ? "--keep" : null),
+            final int status = ExecCommand.supervise(mem, serviceCommand(mem, sizeMiB, report, null),
                 ExecCommand.EX_TEMPFAIL, Map.of(), context.err());
             if (status != 0)
             {
@@ -105,6 +120,7 @@ final class DemoCommand implements Command
             }
             final Properties figures = read(report, "2");
             final Properties baseline = runBaseline(context, mem, sizeMiB, report);
+            context.out().println(runKillRound(context, mem, sizeMiB, report));
             if (keep)
             {
                 kept = true;
@@ -113,16 +129,17 @@ final class DemoCommand implements Command
             }
             // The JVM's own start-up is the same for both and, on a loaded machine, the noisiest part: the
             // headline compares what follows it, and the whole restarts are given beside it.
-            context.out().println("demo: OK: " + figures.getProperty("mib") + " MiB survived the restart; ready " +
-                figures.getProperty("afterJvmMs") + " ms after JVM start (boot " + figures.getProperty("bootMs") +
-                " ms) vs " + baseline.getProperty("afterJvmMs") + " ms reading and verifying the same state from a " +
-                "plain file (whole restarts: " + figures.getProperty("readyMs") + " ms vs " +
-                baseline.getProperty("readyMs") + " ms)");
+            context.out().println("demo: OK: " + figures.getProperty("mib") + " MiB survived the restart and a " +
+                "kill -9; ready " + figures.getProperty("afterJvmMs") + " ms after JVM start (boot " +
+                figures.getProperty("bootMs") + " ms) vs " + baseline.getProperty("afterJvmMs") + " ms reading and " +
+                "verifying the same state from a plain file (whole restarts: " + figures.getProperty("readyMs") +
+                " ms vs " + baseline.getProperty("readyMs") + " ms)");
             return PkramCli.EXIT_OK;
         }
         finally
         {
             Files.deleteIfExists(report);
+            Files.deleteIfExists(DemoFigures.tmpFile(report));
             Files.deleteIfExists(DemoBaseline.plainFile(mem));
             if (!kept)
             {
@@ -153,6 +170,132 @@ final class DemoCommand implements Command
     }
 
     /**
+     * The kill -9 round: the service, under exec, resumes the state live and checkpoints it; when it reports
+     * that it is in the middle of its work, this command sends it SIGKILL (no warning, no shutdown hook, no
+     * reboot), then starts it again, under exec, and compares what the restart verified with the last
+     * checkpoint.
+     *
+     * @return the line saying what survived the kill, with the times.
+     * @throws PkramException EIO: the service was not killed by SIGKILL, failed, or came back with anything but
+     *                        exactly the last checkpoint.
+     */
+    private static String runKillRound(final CliContext context, final Path mem, final int sizeMiB,
+        final Path report) throws IOException, InterruptedException
+    {
+        Files.deleteIfExists(report);
+        final Killer killer = new Killer(report);
+        final Thread watcher = Thread.ofPlatform().name("pkram-demo-killer").daemon().start(killer);
+        final int status;
+        try
+        {
+            status = ExecCommand.supervise(mem, serviceCommand(mem, sizeMiB, report, "--kill-round"),
+                ExecCommand.EX_TEMPFAIL, Map.of(), context.err());
+        }
+        finally
+        {
+            watcher.interrupt();
+            watcher.join();
+        }
+        final Properties midWork = killer.killed;
+        if (midWork == null || status != SIGKILL_STATUS)
+        {
+            throw new PkramException(Errno.EIO, "the demo's kill -9 round failed: " + (killer.failure != null ?
+                killer.failure : midWork == null ? "the service ended before it was killed" :
+                "the service was not killed by SIGKILL") + ": exitStatus=" + status);
+        }
+        Files.deleteIfExists(report);
+        final int restart = ExecCommand.supervise(mem, serviceCommand(mem, sizeMiB, report, "--after-kill"),
+            ExecCommand.EX_TEMPFAIL, Map.of(), context.err());
+        if (restart != 0)
+        {
+            throw new PkramException(Errno.EIO, "the demo service failed after the kill: exitStatus=" + restart);
+        }
+        final Properties after = read(report, "after-kill");
+        final boolean checkpointBack = after.getProperty("checkpoint").equals(midWork.getProperty("checkpoint")) &&
+            after.getProperty("records").equals(midWork.getProperty("records")) &&
+            after.getProperty("fingerprint").equals(midWork.getProperty("fingerprint")) &&
+            !after.getProperty("fingerprint").equals(midWork.getProperty("workingFingerprint"));
+        if (!checkpointBack || !after.getProperty("bootMessage").contains(NO_REBOOT))
+        {
+            throw new PkramException(Errno.EIO, "the demo's kill -9 round did not come back to the last " +
+                "checkpoint: before the kill " + midWork + ", after it " + after);
+        }
+        final double restartMs = (Long.parseLong(after.getProperty("readyMicros")) - killer.killedAtMicros) / 1000.0;
+        final double verifyMs = Double.parseDouble(after.getProperty("bootMs")) +
+            Double.parseDouble(after.getProperty("verifyMs"));
+        final String unsaved = midWork.getProperty("unsaved");
+        return DemoFigures.fmt("demo: kill -9 round: killed pid %s mid-work (%s records after the checkpoint; " +
+            "exit status %s = SIGKILL, no reboot ran); restarted in %s ms; state back to checkpoint #%s: %s MiB " +
+            "and %s records verified in %s ms, the %s unsaved records gone, as expected", midWork.getProperty("pid"),
+            unsaved, status, restartMs, after.getProperty("checkpoint"),
+            Long.parseLong(after.getProperty("verifiedBytes")) / MIB, after.getProperty("records"), verifyMs,
+            unsaved);
+    }
+
+    /**
+     * The supervisor's hand in the kill -9 round: waits for the service's {@code run=mid-work} report, then
+     * sends that process, a child of this JVM, SIGKILL.
+     */
+    private static final class Killer implements Runnable
+    {
+        private final Path report;
+        private volatile Properties killed;
+        private volatile long killedAtMicros;
+        private volatile String failure;
+
+        Killer(final Path report)
+        {
+            this.report = report;
+        }
+
+        @Override
+        public void run()
+        {
+            try
+            {
+                while (true)
+                {
+                    final Properties figures = readReport(report);
+                    if ("mid-work".equals(figures.getProperty("run")))
+                    {
+                        kill(figures);
+                        return;
+                    }
+                    Thread.sleep(WATCH_MILLIS);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                failure = "watching for the service's report: " + ex;
+            }
+        }
+
+        private void kill(final Properties figures)
+        {
+            final long pid = Long.parseLong(figures.getProperty("pid"));
+            final ProcessHandle service = ProcessHandle.current().children().filter(child -> child.pid() == pid)
+                .findFirst().orElse(null);
+            if (service == null)
+            {
+                failure = "the service (pid " + pid + ") is not a child of the demo";
+                return;
+            }
+            killedAtMicros = DemoFigures.nowMicros();
+            // ProcessHandle.destroyForcibly is kill(pid, SIGKILL): no warning, no shutdown hook.
+            if (!service.destroyForcibly())
+            {
+                failure = "could not send SIGKILL to pid " + pid;
+                return;
+            }
+            killed = figures;
+        }
+    }
+
+    /**
      * @return {@code java FLAGS -Xmx.. -cp THIS org.pkram.cli.DemoService ...}, the JVM this one runs in.
      */
     private static List<String> serviceCommand(final Path mem, final int sizeMiB, final Path report,
@@ -180,16 +323,23 @@ final class DemoCommand implements Command
         return command;
     }
 
-    private static Properties read(final Path report, final String run) throws IOException
+    private static Properties readReport(final Path report) throws IOException
     {
         final Properties figures = new Properties();
-        if (Files.exists(report))
+        try (Reader reader = Files.newBufferedReader(report))
         {
-            try (Reader reader = Files.newBufferedReader(report))
-            {
-                figures.load(reader);
-            }
+            figures.load(reader);
         }
+        catch (final NoSuchFileException ex)
+        {
+            // Not written yet.
+        }
+        return figures;
+    }
+
+    private static Properties read(final Path report, final String run) throws IOException
+    {
+        final Properties figures = readReport(report);
         if (!run.equals(figures.getProperty("run")))
         {
             throw new PkramException(Errno.EIO, "the demo service did not report its run: run=" + run + ", report=" +

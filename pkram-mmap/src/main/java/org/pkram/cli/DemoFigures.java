@@ -5,6 +5,7 @@ import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
@@ -71,13 +72,24 @@ final class DemoFigures
     }
 
     /**
-     * Write the figures of this run to the report file the {@code demo} command reads.
+     * Write the figures of this run to the report file the {@code demo} command reads: whole, by a rename, since
+     * the command may be watching for it.
      */
     static void store(final Path report, final Properties figures) throws IOException
     {
-        try (Writer writer = Files.newBufferedWriter(report))
+        final Path tmp = tmpFile(report);
+        try (Writer writer = Files.newBufferedWriter(tmp))
         {
             figures.store(writer, "pkram demo");
         }
+        Files.move(tmp, report, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * @return where {@link #store} writes the report before renaming it.
+     */
+    static Path tmpFile(final Path report)
+    {
+        return report.resolveSibling(report.getFileName() + ".tmp");
     }
 }

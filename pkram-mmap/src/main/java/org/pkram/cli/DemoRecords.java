@@ -46,6 +46,9 @@ final class DemoRecords
         /** The kind of the object holding the {@link Account} records. */
         static final String TABLE = "records";
 
+        /** The kind of the object whose count is the number of the checkpoint the node is. */
+        static final String CHECKPOINT = "checkpoint";
+
         String kind;
         long count;
 

@@ -25,9 +25,10 @@ import java.util.Set;
  * {@value #NODE}, reboots (orderly) and exits with 75 so that {@code pkram exec} restarts it. Run 2
  * (booted with {@code -Dpkram=}) loads every folio in place and checks every checksum and every record:
  * that is "ready", timed from the moment {@code exec} started the process. It then writes the state to a
- * plain file and times re-reading it into the heap. The baseline ({@code --baseline}) is the same service
- * restarting from that plain file instead, in a fresh JVM, timed the same way. Figures go to
- * {@code --report} for the {@code demo} command.
+ * plain file and times re-reading it into the heap, and saves the state again for the kill -9 round. The
+ * baseline ({@code --baseline}) is the same service restarting from that plain file instead, in a fresh JVM,
+ * timed the same way. The kill -9 round ({@code --kill-round}, then {@code --after-kill}) is
+ * {@link DemoLive}'s. Figures go to {@code --report} for the {@code demo} command.
  */
 public final class DemoService
 {
@@ -43,20 +44,18 @@ public final class DemoService
     private final Path memoryFile;
     private final int sizeMiB;
     private final Path report;
-    private final boolean keep;
     private final PrintStream out = System.out;
 
-    private DemoService(final Path memoryFile, final int sizeMiB, final Path report, final boolean keep)
+    private DemoService(final Path memoryFile, final int sizeMiB, final Path report)
     {
         this.memoryFile = memoryFile;
         this.sizeMiB = sizeMiB;
         this.report = report;
-        this.keep = keep;
     }
 
     /**
-     * {@code DemoService --mem PATH --size MIB --report PATH [--keep | --baseline]}, run by {@code pkram demo}
-     * under {@code pkram exec}.
+     * {@code DemoService --mem PATH --size MIB --report PATH [--baseline | --kill-round | --after-kill]}, run by
+     * {@code pkram demo}, under {@code pkram exec} but for the baseline.
      *
      * @param argv the command line.
      */
@@ -69,7 +68,7 @@ public final class DemoService
         try
         {
             final Args args = Args.parse(List.of(argv), Set.of("--mem", "--size", "--report"),
-                Set.of("--keep", "--baseline"), false);
+                Set.of("--baseline", "--kill-round", "--after-kill"), false);
             final String mem = args.value("--mem");
             final String report = args.value("--report");
             if (mem == null || report == null)
@@ -77,11 +76,19 @@ public final class DemoService
                 throw new UsageException("needs --mem PATH --size MIB --report PATH");
             }
             final DemoService service = new DemoService(Path.of(mem), args.intValue("--size", 256, 1, 1 << 20),
-                Path.of(report), args.flag("--keep"));
+                Path.of(report));
             final OptionalLong pfn = BootParams.fromProcess();
             if (args.flag("--baseline"))
             {
                 status = DemoBaseline.run(service.memoryFile, service.sizeMiB, service.report, service.out);
+            }
+            else if (args.flag("--kill-round"))
+            {
+                status = DemoLive.workUntilKilled(service.memoryFile, service.sizeMiB, service.report);
+            }
+            else if (args.flag("--after-kill"))
+            {
+                status = DemoLive.resumeAfterKill(service.memoryFile, service.sizeMiB, service.report);
             }
             else
             {
@@ -113,7 +120,7 @@ public final class DemoService
             folios = state.size();
             try (NodeSave node = pk.prepareSave(NODE))
             {
-                DemoState.save(node, state);
+                DemoState.save(node, state, RECORDS);
                 node.finish();
             }
             sbPfn = pk.superBlockPfn();
@@ -126,7 +133,8 @@ public final class DemoService
     }
 
     // ------------------------------------------------------------------------------------------------
-    // Run 2: boot, load in place, verify; then write the state to a plain file and re-read it
+    // Run 2: boot, load in place, verify; then write the state to a plain file and re-read it, and save the
+    // state again for the kill -9 round
 
     private int secondRun(final long pfn) throws IOException
     {
@@ -143,10 +151,16 @@ public final class DemoService
             final long t2 = System.nanoTime();
             final long readyMicros = DemoFigures.nowMicros();
             final List<Piece> state = loaded.state();
-            DemoState.checkComplete(state, loaded.records(), sizeMiB);
+            DemoState.checkComplete(state, loaded.records(), RECORDS, sizeMiB);
 
             final double reread = DemoFigures.millis(DemoBaseline.writeAndReread(memoryFile, state));
-            keepOrFree(pk, state);
+            // The loaded folios are this process's now: saved again by reference, they are the state the kill -9
+            // round's service resumes.
+            try (NodeSave node = pk.prepareSave(NODE))
+            {
+                DemoState.save(node, state, RECORDS);
+                node.finish();
+            }
             pk.close();
 
             final double bootMs = DemoFigures.millis(t1 - t0);
@@ -179,30 +193,7 @@ public final class DemoService
         return PkramCli.EXIT_OK;
     }
 
-    /**
-     * With {@code --keep}, save the loaded state again (for {@code pkram ls} after the demo); else give its
-     * folios back.
-     */
-    private void keepOrFree(final Pkram pk, final List<Piece> state)
-    {
-        if (keep)
-        {
-            try (NodeSave node = pk.prepareSave(NODE))
-            {
-                DemoState.save(node, state);
-                node.finish();
-            }
-        }
-        else
-        {
-            for (final Piece piece : state)
-            {
-                pk.freeFolio(piece.folio());
-            }
-        }
-    }
-
-    private static void closeAfterFailure(final Pkram pk, final Exception primary)
+    static void closeAfterFailure(final Pkram pk, final Exception primary)
     {
         try
         {

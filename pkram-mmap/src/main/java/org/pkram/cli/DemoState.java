@@ -22,8 +22,11 @@ import java.util.zip.CRC32C;
 
 /**
  * The state the {@code pkram demo} service keeps: building it (folios of deterministic content with a
- * CRC32C each), saving it into node {@value DemoService#NODE}, loading it back in place and checking every
- * checksum and every record.
+ * CRC32C each), saving it into node {@value DemoService#NODE}, reading it back in place (a load or a live
+ * handle) and checking every checksum and every record.
+ * <p>
+ * The node's objects: the folios, each after its checksum record; the records; and, once the kill -9 round's
+ * service has checkpointed it, the checkpoint's number.
  */
 final class DemoState
 {
@@ -39,13 +42,14 @@ final class DemoState
     }
 
     /**
-     * What run 2 got back from the node.
+     * What was read back from the node, every checksum and record checked.
      *
-     * @param state   the folios, in index order.
-     * @param objects the node's objects.
-     * @param records the small records read and checked.
+     * @param state      the folios, in index order.
+     * @param objects    the node's objects.
+     * @param records    the small records read and checked.
+     * @param checkpoint the checkpoint's number, 0 for a node saved by the orderly restart's runs.
      */
-    record Loaded(List<Piece> state, int objects, int records)
+    record Loaded(List<Piece> state, int objects, int records, long checkpoint)
     {
     }
 
@@ -63,7 +67,7 @@ final class DemoState
                 final int order = Math.min(DemoService.ORDER, 63 - Long.numberOfLeadingZeros(pages - index));
                 final Folio folio = pk.allocFolio(order);
                 final ByteBuffer view = Views.byteBuffer(folio.buffer(), folio.byteLength());
-                fill(view, index);
+                fill(view, index, 0);
                 state.add(new Piece(folio, index, order, crc(view)));
                 index += folio.pageCount();
                 progress.update(index << Folio.PAGE_SHIFT);
@@ -76,7 +80,24 @@ final class DemoState
      * Save the state into a node: one object of folios, each after its checksum record, and one object of
      * the small records.
      */
-    static void save(final NodeSave node, final List<Piece> state)
+    static void save(final NodeSave node, final List<Piece> state, final int records)
+    {
+        saveState(node, state);
+        try (ObjSave obj = node.prepareSaveObj(DataKind.BYTES))
+        {
+            obj.writeRecord(new Section(Section.TABLE, records));
+            for (int id = 0; id < records; id++)
+            {
+                obj.writeRecord(Account.expected(id));
+            }
+        }
+    }
+
+    /**
+     * Save the folios: one object, each folio after its checksum record. A folio of the version a replace
+     * replaces is shared by reference, costing nothing.
+     */
+    static void saveState(final NodeSave node, final List<Piece> state)
     {
         try (ObjSave obj = node.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES))
         {
@@ -87,57 +108,70 @@ final class DemoState
                 obj.saveFolio(piece.folio, piece.index);
             }
         }
+    }
+
+    /**
+     * Save the checkpoint's number: an object of one section record.
+     */
+    static void saveCheckpoint(final NodeSave node, final long checkpoint)
+    {
         try (ObjSave obj = node.prepareSaveObj(DataKind.BYTES))
         {
-            obj.writeRecord(new Section(Section.TABLE, DemoService.RECORDS));
-            for (int id = 0; id < DemoService.RECORDS; id++)
-            {
-                obj.writeRecord(Account.expected(id));
-            }
+            obj.writeRecord(new Section(Section.CHECKPOINT, checkpoint));
         }
     }
 
     /**
-     * Load node {@value DemoService#NODE}: every folio in place with its checksum checked, every record
-     * decoded and checked.
-     *
-     * @throws CorruptImageException EUCLEAN: an object without a section, a folio missing, out of place or
-     *                               damaged, a record that differs.
+     * Load node {@value DemoService#NODE} (the kernel way: consumed, its folios the caller's), every checksum
+     * and record checked as {@link #read(NodeLoad)} does.
      */
     static Loaded load(final Pkram pk)
+    {
+        try (NodeLoad load = pk.prepareLoad(DemoService.NODE))
+        {
+            final Loaded loaded = read(load);
+            load.finish();
+            return loaded;
+        }
+    }
+
+    /**
+     * Read node {@value DemoService#NODE} through a load or a live handle: every folio in place with its
+     * checksum checked, every record decoded and checked.
+     *
+     * @throws CorruptImageException EUCLEAN: an object without a section or of an unknown kind, a folio
+     *                               missing, out of place or damaged, a record that differs.
+     */
+    static Loaded read(final NodeLoad node)
     {
         final List<Piece> state = new ArrayList<>();
         int records = 0;
         int objects = 0;
-        try (NodeLoad load = pk.prepareLoad(DemoService.NODE))
+        long checkpoint = 0;
+        while (true)
         {
-            while (true)
+            try (ObjLoad obj = node.prepareLoadObj())
             {
-                try (ObjLoad obj = load.prepareLoadObj())
+                if (obj == null)
                 {
-                    if (obj == null)
-                    {
-                        break;
-                    }
-                    objects++;
-                    final Section section = obj.readRecord(new Section());
-                    if (section == null)
-                    {
-                        throw new CorruptImageException("demo object without a section record");
-                    }
-                    if (section.kind.equals(Section.STATE))
-                    {
-                        loadState(obj, section.count, state);
-                    }
-                    else
-                    {
-                        records = loadRecords(obj, section.count);
-                    }
+                    break;
+                }
+                objects++;
+                final Section section = obj.readRecord(new Section());
+                if (section == null)
+                {
+                    throw new CorruptImageException("demo object without a section record");
+                }
+                switch (section.kind)
+                {
+                    case Section.STATE -> loadState(obj, section.count, state);
+                    case Section.TABLE -> records = loadRecords(obj, section.count);
+                    case Section.CHECKPOINT -> checkpoint = section.count;
+                    default -> throw new CorruptImageException("demo object of an unknown kind: " + section.kind);
                 }
             }
-            load.finish();
         }
-        return new Loaded(state, objects, records);
+        return new Loaded(state, objects, records, checkpoint);
     }
 
     private static void loadState(final ObjLoad obj, final long count, final List<Piece> state)
@@ -203,26 +237,57 @@ final class DemoState
 
     /**
      * @throws CorruptImageException EUCLEAN: fewer (or more) bytes than {@code sizeMiB}, or records than
-     *                               {@value DemoService#RECORDS}.
+     *                               {@code expectedRecords}.
      */
-    static void checkComplete(final List<Piece> state, final int records, final int sizeMiB)
+    static void checkComplete(final List<Piece> state, final int records, final int expectedRecords,
+        final int sizeMiB)
     {
-        final long bytes = totalPages(state) << Folio.PAGE_SHIFT;
-        if (bytes != (long)sizeMiB << 20 || records != DemoService.RECORDS)
+        final long bytes = bytes(state);
+        if (bytes != (long)sizeMiB << 20 || records != expectedRecords)
         {
             throw new CorruptImageException("demo state is incomplete: bytes=" + bytes + ", expected=" +
-                ((long)sizeMiB << 20) + ", records=" + records + ", expected=" + DemoService.RECORDS);
+                ((long)sizeMiB << 20) + ", records=" + records + ", expected=" + expectedRecords);
         }
     }
 
     /**
-     * Deterministic content: the 64-bit word at byte {@code b} of page {@code index} is a SplitMix64 hash of
-     * its position, so any misplaced or damaged page changes the checksum.
+     * A new version of a folio, copy-on-write: a fresh folio at the same index with the content of
+     * {@code version}; the old one is untouched (it is freed when a new version of the node without it commits).
      */
-    private static void fill(final ByteBuffer view, final long index)
+    static Piece rewrite(final Pkram pk, final Piece old, final long version)
+    {
+        final Folio folio = pk.allocFolio(old.order);
+        final ByteBuffer view = Views.byteBuffer(folio.buffer(), folio.byteLength());
+        fill(view, old.index, version);
+        return new Piece(folio, old.index, old.order, crc(view));
+    }
+
+    /**
+     * @return a CRC32C of what identifies a version of the state: every folio's index, order and checksum,
+     *         the number of records and the checkpoint's number.
+     */
+    static long fingerprint(final List<Piece> state, final int records, final long checkpoint)
+    {
+        final ByteBuffer buffer = ByteBuffer.allocate(Long.BYTES * 2 * (state.size() + 1));
+        for (final Piece piece : state)
+        {
+            buffer.putLong(piece.index).putLong(((long)piece.order << 32) | (piece.crc & 0xFFFFFFFFL));
+        }
+        buffer.putLong(records).putLong(checkpoint).flip();
+        final CRC32C crc = new CRC32C();
+        crc.update(buffer);
+        return crc.getValue();
+    }
+
+    /**
+     * Deterministic content: the 64-bit word at byte {@code b} of page {@code index} is a SplitMix64 hash of
+     * its position (and of the version, for a folio rewritten after the first save), so any misplaced or
+     * damaged page changes the checksum.
+     */
+    private static void fill(final ByteBuffer view, final long index, final long version)
     {
         final LongBuffer words = view.duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
-        final long base = index << Folio.PAGE_SHIFT;
+        final long base = (version << 48) + (index << Folio.PAGE_SHIFT);
         for (int i = 0; i < words.capacity(); i++)
         {
             words.put(i, mix(base + ((long)i << 3)));
@@ -245,14 +310,17 @@ final class DemoState
         return (int)crc.getValue();
     }
 
-    private static long totalPages(final List<Piece> state)
+    /**
+     * @return the bytes of the state's folios.
+     */
+    static long bytes(final List<Piece> state)
     {
         long pages = 0;
         for (final Piece piece : state)
         {
             pages += (1 << piece.order);
         }
-        return pages;
+        return pages << Folio.PAGE_SHIFT;
     }
 
     /**

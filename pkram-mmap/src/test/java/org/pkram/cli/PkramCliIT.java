@@ -3,6 +3,7 @@ package org.pkram.cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.pkram.DataKind;
+import org.pkram.NodeLoad;
 import org.pkram.NodeSave;
 import org.pkram.ObjSave;
 import org.pkram.Pkram;
@@ -28,6 +29,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -447,18 +450,97 @@ class PkramCliIT
     }
 
     @Test
-    void shouldRunTheRestartDemo()
+    void shouldRunTheRestartDemo() throws Exception
     {
         final Launcher.Result demo = Launcher.pkram(Duration.ofMinutes(2), "demo", "--size", "32");
         assertEquals(0, demo.status(), demo::toString);
         final List<String> lines = demo.outLines();
         assertTrue(lines.get(lines.size() - 1).matches(
-            "demo: OK: 32 MiB survived the restart; ready [0-9.]+ ms after JVM start \\(boot [0-9.]+ ms\\) vs " +
-            "[0-9.]+ ms reading and verifying the same state from a plain file \\(whole restarts: [0-9.]+ ms vs " +
-            "[0-9.]+ ms\\)"), demo::toString);
+            "demo: OK: 32 MiB survived the restart and a kill -9; ready [0-9.]+ ms after JVM start \\(boot [0-9.]+ " +
+            "ms\\) vs [0-9.]+ ms reading and verifying the same state from a plain file \\(whole restarts: [0-9.]+ ms " +
+            "vs [0-9.]+ ms\\)"), demo::toString);
         assertTrue(demo.out().contains("demo: run 1 "), demo::toString);
         assertTrue(demo.out().contains("every checksum and record matches"), demo::toString);
         assertTrue(demo.err().contains("pkram: exec: java exited with 75, restarting with pkram="), demo::toString);
+        final KillRound round = KillRound.of(demo);
+        assertEquals(32, round.mib(), demo::toString);
+        // Nothing left behind without --keep.
+        final Path mem = memoryFile(demo);
+        for (final Path leftover : List.of(mem, PfnFile.of(mem), mem.resolveSibling(mem.getFileName() + ".plain")))
+        {
+            assertFalse(Files.exists(leftover), leftover + " left behind\n" + demo);
+        }
+    }
+
+    /**
+     * With {@code --keep}, the memory file holds what the kill -9 round's restart found: read here, by the test,
+     * it is the checkpoint the line names, every checksum and record checked.
+     */
+    @Test
+    void shouldKeepTheLastCheckpointOfTheKillRound() throws Exception
+    {
+        final Launcher.Result demo = Launcher.pkram(Duration.ofMinutes(2), "demo", "--size", "8", "--keep");
+        final Path mem = memoryFile(demo);
+        try
+        {
+            assertEquals(0, demo.status(), demo::toString);
+            assertTrue(demo.out().contains("demo: kept " + mem + " with node " + DemoService.NODE), demo::toString);
+            final KillRound round = KillRound.of(demo);
+            assertEquals(8, round.mib(), demo::toString);
+            try (Pkram pk = Pkram.boot(PkramOptions.of(mem).shutdownHook(false)))
+            {
+                assertEquals(List.of(DemoService.NODE), pk.nodeNames());
+                try (NodeLoad live = pk.openLive(DemoService.NODE))
+                {
+                    final DemoState.Loaded loaded = DemoState.read(live);
+                    assertEquals(round.checkpoint(), loaded.checkpoint(), demo::toString);
+                    assertEquals(round.records(), loaded.records(), demo::toString);
+                    assertEquals(8L << 20, DemoState.bytes(loaded.state()), demo::toString);
+                }
+            }
+        }
+        finally
+        {
+            Files.deleteIfExists(mem);
+            Files.deleteIfExists(PfnFile.of(mem));
+        }
+    }
+
+    /**
+     * The demo's kill -9 line, parsed and checked against what the round does: SIGKILL's status, the last of
+     * {@link DemoLive#CHECKPOINTS} checkpoints with its records, the unsaved records gone, times measured.
+     */
+    private record KillRound(long pid, int checkpoint, int mib, int records)
+    {
+        private static final Pattern LINE = Pattern.compile("demo: kill -9 round: killed pid ([0-9]+) mid-work " +
+            "\\(([0-9]+) records after the checkpoint; exit status ([0-9]+) = SIGKILL, no reboot ran\\); restarted " +
+            "in ([0-9.]+) ms; state back to checkpoint #([0-9]+): ([0-9]+) MiB and ([0-9]+) records verified in " +
+            "([0-9.]+) ms, the ([0-9]+) unsaved records gone, as expected");
+
+        static KillRound of(final Launcher.Result demo)
+        {
+            final Matcher line = demo.outLines().stream().map(LINE::matcher).filter(Matcher::matches).findFirst()
+                .orElseThrow(() -> new AssertionError("no kill -9 line\n" + demo));
+            assertEquals(DemoLive.UNSAVED, Integer.parseInt(line.group(2)), demo::toString);
+            assertEquals(DemoCommand.SIGKILL_STATUS, Integer.parseInt(line.group(3)), demo::toString);
+            assertTrue(Double.parseDouble(line.group(4)) > Double.parseDouble(line.group(8)), demo::toString);
+            assertTrue(Double.parseDouble(line.group(8)) > 0, demo::toString);
+            final int checkpoint = Integer.parseInt(line.group(5));
+            assertEquals(DemoLive.CHECKPOINTS, checkpoint, demo::toString);
+            final int records = Integer.parseInt(line.group(7));
+            assertEquals(DemoService.RECORDS + checkpoint * DemoLive.RECORDS_PER_CHECKPOINT, records, demo::toString);
+            assertEquals(line.group(2), line.group(9), demo::toString);
+            final long pid = Long.parseLong(line.group(1));
+            assertTrue(ProcessHandle.of(pid).isEmpty(), "the killed service is gone\n" + demo);
+            return new KillRound(pid, checkpoint, Integer.parseInt(line.group(6)), records);
+        }
+    }
+
+    private static Path memoryFile(final Launcher.Result demo)
+    {
+        final Matcher first = Pattern.compile("demo: memory file (\\S+) \\(").matcher(demo.outLines().getFirst());
+        assertTrue(first.lookingAt(), demo::toString);
+        return Path.of(first.group(1));
     }
 
     @Test
