@@ -14,11 +14,15 @@ import org.pkram.image.NodeView;
 import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.Pfn;
 import org.pkram.mem.PageAllocator;
+import org.pkram.mem.Handover;
+import org.pkram.mem.Memfd;
 import org.pkram.mem.PhysMem;
 import org.pkram.service.SdNotify;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -110,35 +114,114 @@ public final class Pkram implements AutoCloseable
     }
 
     /**
-     * Boot a service's memory: the memory file from {@code -Dpkram.mem} / {@code $PKRAM_MEM} (else
-     * {@code /dev/shm/pkram.mem}), created on a first start with {@code -Dpkram.size} / {@code $PKRAM_SIZE} when
-     * given, its image resumed, crash-safe, with the shutdown hook. When {@code $NOTIFY_SOCKET} is set (a systemd
-     * {@code Type=notify} unit), {@code READY=1} is sent once booted and {@code STOPPING=1} at the reboot. Exit
-     * with {@link ServiceEnvironment#RESTART_EXIT_CODE} to be run again by {@code pkram exec}.
+     * Boot a service's memory: the memory file from {@code -Dpkram.mem} / {@code $PKRAM_MEM} (else a memfd
+     * systemd passed as {@code pkram}, else {@code /dev/shm/pkram.mem}), created on a first start with
+     * {@code -Dpkram.size} / {@code $PKRAM_SIZE} when given, its image resumed, crash-safe, with the shutdown
+     * hook. {@code memfd:NAME} as the memory means a memfd: the one systemd passed under NAME
+     * ({@code LISTEN_FDNAMES}), or a new one of the configured size. When {@code $NOTIFY_SOCKET} is set (a
+     * systemd {@code Type=notify} unit), a memfd is first stored in systemd's fd store ({@code FDSTORE=1},
+     * {@code FDNAME=NAME}, the descriptor by {@code SCM_RIGHTS}), then {@code READY=1} is sent; {@code STOPPING=1}
+     * goes at the reboot. Exit with {@link ServiceEnvironment#RESTART_EXIT_CODE} to be run again by
+     * {@code pkram exec}.
      * <p>
-     * Errors: as {@link #boot(PkramOptions)}; EINVAL a size that is not one; EIO the notification failed (the
-     * instance is closed again, nothing changed but the generation).
+     * Errors: as {@link #boot(PkramOptions)}; EINVAL a size that is not one, a new memfd with no size, a
+     * descriptor name systemd did not pass; EIO the notification failed (the instance is closed again, nothing
+     * changed but the generation).
      *
      * @return the booted instance.
      */
     public static Pkram fromEnvironment()
     {
-        final Pkram pkram = boot(ServiceEnvironment.options(System.getenv(), System.getProperties()));
+        return fromEnvironment(pkram ->
+        {
+        });
+    }
+
+    /**
+     * {@link #fromEnvironment()}, with the service's own start-up (open its nodes live, rebuild an index) run
+     * between the boot and {@code READY=1}, so that systemd counts the service started only once it can serve.
+     * A start-up that throws closes the instance again (an orderly reboot: nothing is lost) and is rethrown.
+     *
+     * @param startup the service's start-up, given the booted instance.
+     * @return the booted instance.
+     */
+    public static Pkram fromEnvironment(final java.util.function.Consumer<Pkram> startup)
+    {
+        final Map<String, String> env = System.getenv();
+        final Properties props = System.getProperties();
+        // A notify socket systemd could not have given is refused before anything is touched.
         final SdNotify systemd = SdNotify.fromEnvironment();
-        if (systemd.isEnabled())
+        final String newMemfd = ServiceEnvironment.newMemfdName(env, props);
+        final PkramOptions options;
+        Memfd created = null;
+        if (newMemfd != null)
+        {
+            final long size = ServiceEnvironment.size(env, props);
+            if (size == 0)
+            {
+                throw new InvalidArgumentException("a new memfd needs a size: set -Dpkram.size or PKRAM_SIZE: " +
+                    "memory=memfd:" + newMemfd);
+            }
+            created = Memfd.create(newMemfd, size);
+            options = PkramOptions.of(created.path());
+        }
+        else
+        {
+            options = ServiceEnvironment.options(env, props);
+        }
+        final Pkram pkram;
+        try
+        {
+            pkram = boot(options);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeQuietly(created, ex);
+            throw ex;
+        }
+        try
+        {
+            startup.accept(pkram);
+            if (systemd.isEnabled())
+            {
+                final Path memory = options.memoryFile();
+                if (Handover.isMemfd(memory))
+                {
+                    // Kept by systemd over a restart (and, with FileDescriptorStorePreserve=, over a kexec with LUO).
+                    systemd.sendWithFd("FDSTORE=1\nFDNAME=" + (newMemfd != null ? newMemfd :
+                        ServiceEnvironment.DEFAULT_FD_NAME), Handover.descriptorOf(memory));
+                }
+                systemd.ready(pkram.bootMessages.isEmpty() ? "booted" : pkram.bootMessages.getLast());
+                pkram.notify = systemd;
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            pkram.close();
+            closeQuietly(created, ex);
+            throw ex;
+        }
+        if (created != null)
+        {
+            // The attach holds its own description of the memfd; this one was only for creating and storing it.
+            created.close();
+        }
+        return pkram;
+    }
+
+    private static void closeQuietly(final Memfd memfd, final RuntimeException primary)
+    {
+        if (memfd != null)
         {
             try
             {
-                systemd.ready(pkram.bootMessages.isEmpty() ? "booted" : pkram.bootMessages.getLast());
+                memfd.close();
             }
             catch (final RuntimeException ex)
             {
-                pkram.close();
-                throw ex;
+                primary.addSuppressed(ex);
             }
-            pkram.notify = systemd;
         }
-        return pkram;
     }
 
     /**

@@ -4,6 +4,8 @@ import org.pkram.error.InvalidArgumentException;
 import org.pkram.error.PkramException;
 import org.pkram.error.PkramIOException;
 import org.pkram.error.UnsafeMemoryFileException;
+import org.pkram.layout.FileHeaderDescriptor;
+import org.pkram.mem.Handover;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -52,11 +54,52 @@ public final class PfnFile
 
     /**
      * @param memoryFile the memory file.
-     * @return its pfn file: the same path with {@code .pfn} appended.
+     * @return its pfn file: the same path with {@code .pfn} appended; null for memory handed over by
+     *         descriptor ({@code /proc/PID/fd/N}), which has no name to put a pfn file beside (its header names
+     *         its super block, which boot resumes).
      */
     public static Path of(final Path memoryFile)
     {
+        if (Handover.isDescriptorPath(memoryFile))
+        {
+            return null;
+        }
         return memoryFile.resolveSibling(memoryFile.getFileName() + ".pfn");
+    }
+
+    /**
+     * The pfn an orderly reboot of {@code memoryFile} exported: its pfn file's, or, for memory handed over by
+     * descriptor (no name, no pfn file), the super block its header names, read with {@code pread} (no mapping,
+     * no lock: the owner may be running).
+     *
+     * @param memoryFile the memory file or descriptor path.
+     * @return the pfn, or empty when none was exported.
+     * @throws PkramIOException (EIO) the memory cannot be read.
+     */
+    public static OptionalLong exported(final Path memoryFile)
+    {
+        final Path pfnFile = of(memoryFile);
+        if (pfnFile != null)
+        {
+            return read(pfnFile);
+        }
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(memoryFile,
+            StandardOpenOption.READ))
+        {
+            final ByteBuffer header = ByteBuffer.allocate(FileHeaderDescriptor.SUPER_BLOCK_PFN_OFFSET + Long.BYTES);
+            int read;
+            do
+            {
+                read = channel.read(header, header.position());
+            }
+            while (read >= 0 && header.hasRemaining());
+            final long pfn = FileHeaderDescriptor.superBlockPfn(new org.agrona.concurrent.UnsafeBuffer(header.array()));
+            return pfn == 0 ? OptionalLong.empty() : OptionalLong.of(pfn);
+        }
+        catch (final IOException ex)
+        {
+            throw new PkramIOException("cannot read the memory's header: path=" + memoryFile + ", cause=" + ex, ex);
+        }
     }
 
     /**
@@ -66,7 +109,7 @@ public final class PfnFile
      * is writable by group or others (the message says how to fix it); EINVAL it does not hold a hex
      * number; EIO it cannot be read.
      *
-     * @param pfnFile the pfn file.
+     * @param pfnFile the pfn file, or null for none.
      * @return the pfn it holds, or empty when there is no pfn file.
      * @throws UnsafeMemoryFileException (EACCES) when the file is not one this user can trust.
      * @throws InvalidArgumentException  (EINVAL) when it does not hold a hex number.
@@ -74,6 +117,10 @@ public final class PfnFile
      */
     public static OptionalLong read(final Path pfnFile)
     {
+        if (pfnFile == null)
+        {
+            return OptionalLong.empty();
+        }
         final PosixFileAttributes attributes;
         final int uid;
         try
@@ -133,13 +180,17 @@ public final class PfnFile
      * directory does not let this user remove or replace what is at either name (another user's file in
      * a sticky directory such as {@code /dev/shm}); EIO the file system failed.
      *
-     * @param pfnFile the pfn file.
+     * @param pfnFile the pfn file, or null for none (nothing is written).
      * @param pfn     the super block pfn to export.
      * @throws UnsafeMemoryFileException (EACCES) when another user's file is in the way.
      * @throws PkramIOException          (EIO) when the file cannot be written.
      */
     public static void write(final Path pfnFile, final long pfn)
     {
+        if (pfnFile == null)
+        {
+            return;
+        }
         final Path tmp = pfnFile.resolveSibling(pfnFile.getFileName() + ".tmp");
         final byte[] text = (Long.toHexString(pfn) + "\n").getBytes(StandardCharsets.US_ASCII);
         try

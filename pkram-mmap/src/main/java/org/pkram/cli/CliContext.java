@@ -4,6 +4,7 @@ import org.pkram.Pkram;
 import org.pkram.PkramOptions;
 import org.pkram.ServiceEnvironment;
 import org.pkram.boot.BootParams;
+import org.pkram.error.InvalidArgumentException;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -40,7 +41,14 @@ record CliContext(Path memoryFile, String explicitPfn, boolean verbose, boolean 
      */
     static Path memoryFile(final String option, final Map<String, String> env)
     {
-        return ServiceEnvironment.memoryFile(option, env, new java.util.Properties());
+        final Path memory = ServiceEnvironment.memoryFile(option, env, new java.util.Properties());
+        if (memory == null)
+        {
+            throw new InvalidArgumentException("no memfd of that name was passed to this process (systemd's " +
+                "LISTEN_FDNAMES); a command attaches an existing memory: memory=" + (option != null ? option :
+                env.get(MEM_ENV)));
+        }
+        return memory;
     }
 
     /**

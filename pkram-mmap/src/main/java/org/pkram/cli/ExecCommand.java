@@ -5,6 +5,7 @@ import org.pkram.boot.BootParams;
 import org.pkram.boot.PfnFile;
 import org.pkram.error.Errno;
 import org.pkram.error.PkramException;
+import org.pkram.mem.Memfd;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -79,7 +80,7 @@ final class ExecCommand implements Command
     @Override
     public String synopsis()
     {
-        return "exec [--restart-code N] -- CMD ARGS...";
+        return "exec [--restart-code N] [--memfd --size SIZE] -- CMD ARGS...";
     }
 
     @Override
@@ -95,6 +96,9 @@ final class ExecCommand implements Command
             Run CMD with the current boot parameter; when it exits with the restart code, run it again with
             the pfn its orderly reboot exported. Otherwise exit with CMD's status.
               --restart-code N  the exit status that means "restart me" (default 75, EX_TEMPFAIL)
+              --memfd           the memory is a new memfd of --size SIZE, formatted here, handed to each run
+                                of CMD as PKRAM_MEM=/proc/<exec's pid>/fd/<n>; nothing is created on any file
+                                system, and the memory is gone when exec ends
             CMD gets PKRAM=<hex pfn> and PKRAM_MEM=<memory file> in its environment (no PKRAM when there is no
             pfn yet), and, when CMD is a java executable, -Dpkram=<hex pfn> right after it; an older -Dpkram=
             among the JVM's options (before the main class, -jar or -m) is removed. The application's own
@@ -106,7 +110,13 @@ final class ExecCommand implements Command
     @Override
     public Set<String> valueOptions()
     {
-        return Set.of("--restart-code");
+        return Set.of("--restart-code", "--size");
+    }
+
+    @Override
+    public Set<String> flagOptions()
+    {
+        return Set.of("--memfd");
     }
 
     @Override
@@ -120,7 +130,25 @@ final class ExecCommand implements Command
     {
         args.expectOperands(1, Integer.MAX_VALUE, "CMD");
         final int restartCode = args.intValue("--restart-code", EX_TEMPFAIL, 0, 255);
-        return supervise(context.memoryFile(), args.operands(), restartCode, Map.of(), context.err());
+        if (!args.flag("--memfd"))
+        {
+            if (args.value("--size") != null)
+            {
+                throw new UsageException("--size goes with --memfd");
+            }
+            return supervise(context.memoryFile(), args.operands(), restartCode, Map.of(), context.err());
+        }
+        final String size = args.value("--size");
+        if (size == null)
+        {
+            throw new UsageException("--memfd needs --size SIZE");
+        }
+        try (Memfd memfd = Memfd.create(ServiceEnvironment.DEFAULT_FD_NAME, Sizes.parse(size, "--size")))
+        {
+            context.err().println("pkram: exec: memory is a memfd of " + Sizes.mib(memfd.size()) + " at " +
+                memfd.pathForChildren() + ": nothing on any file system, gone when this wrapper ends");
+            return supervise(memfd.pathForChildren(), args.operands(), restartCode, Map.of(), context.err());
+        }
     }
 
     /**
@@ -154,7 +182,7 @@ final class ExecCommand implements Command
         {
             while (true)
             {
-                final OptionalLong pfn = PfnFile.read(PfnFile.of(memoryFile));
+                final OptionalLong pfn = PfnFile.exported(memoryFile);
                 final List<String> argv = new ArrayList<>(runner);
                 argv.addAll(commandLine(command, pfn));
                 final ProcessBuilder builder = new ProcessBuilder(argv).inheritIO();
@@ -220,7 +248,7 @@ final class ExecCommand implements Command
 
     private static String nextPfnNote(final Path memoryFile)
     {
-        final OptionalLong next = PfnFile.read(PfnFile.of(memoryFile));
+        final OptionalLong next = PfnFile.exported(memoryFile);
         return next.isPresent() ? " with pkram=" + Long.toHexString(next.getAsLong()) : " (no pfn exported)";
     }
 

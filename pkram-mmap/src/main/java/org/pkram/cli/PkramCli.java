@@ -13,6 +13,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -138,8 +139,18 @@ public final class PkramCli
             out.print(usage(command));
             return EXIT_OK;
         }
+        final Path memory;
+        try
+        {
+            memory = CliContext.memoryFile(args.value("--mem") != null ? args.value("--mem") : global.mem(), env);
+        }
+        catch (final RuntimeException ex)
+        {
+            err.println("pkram: " + command.name() + ": " + oneLine(describe(ex)));
+            return EXIT_FAILED;
+        }
         final CliContext context = new CliContext(
-            CliContext.memoryFile(args.value("--mem") != null ? args.value("--mem") : global.mem(), env),
+            memory,
             args.value("--pkram") != null ? args.value("--pkram") : global.pfn(),
             global.verbose() || args.flag("--verbose"),
             global.fresh() || args.flag("--fresh"),
@@ -216,9 +227,10 @@ public final class PkramCli
             text.append(String.format("  %-40s %s%n", command.synopsis(), command.summary()));
         }
         text.append("\nglobal options:\n")
-            .append("  --mem PATH      the memory file (default: $PKRAM_MEM, else /dev/shm/pkram.mem)\n")
-            .append("  --pkram HEXPFN  expect this super block: a cross-check of the image the memory file names\n")
-            .append("                  (default: -Dpkram, $PKRAM, then PATH.pfn); a different one is refused as stale\n")
+            .append("  --mem PATH      the memory file, or fd:N / fd:NAME for a descriptor (default: $PKRAM_MEM,\n")
+            .append("                  else a descriptor systemd passed as pkram, else /dev/shm/pkram.mem)\n")
+            .append("  --pkram HEXPFN  expect this super block: a cross-check of the image the memory file\n")
+            .append("                  names (default: -Dpkram, $PKRAM, then PATH.pfn); another is refused as stale\n")
             .append("  --fresh         start empty, dropping the image the memory file holds (never the default)\n")
             .append("  --drop-invalid  drop an image that cannot be booted and start empty, instead of failing\n")
             .append("  --verbose, -v   say more; stack traces on errors\n")

@@ -91,15 +91,80 @@ final class MemoryFileAttach
         JvmFlags.check();
         Native.checkPlatform();
         // Checked by name first so that a FIFO or a device is refused before open() could block on it or
-        // act on it; checked again on the descriptor, which is what gets mapped.
-        MemoryFileChecks.checkSafe(path, MemoryFileChecks.stat(path, -1));
-        final int fd = Native.open(path,
-            (readOnly ? Native.O_RDONLY : Native.O_RDWR) | Native.O_CLOEXEC | Native.O_NOFOLLOW | Native.O_NOCTTY, 0);
+        // act on it; checked again on the descriptor, which is what gets mapped. A descriptor handed over
+        // through /proc/PID/fd/N is the one link followed (see Handover).
+        final boolean handover = Handover.isDescriptorPath(path);
+        MemoryFileChecks.checkSafe(path, handover ? MemoryFileChecks.statFollowing(path) :
+            MemoryFileChecks.stat(path, -1));
+        final int fd = Native.open(path, (readOnly ? Native.O_RDONLY : Native.O_RDWR) | Native.O_CLOEXEC |
+            (handover ? 0 : Native.O_NOFOLLOW) | Native.O_NOCTTY, 0);
         if (fd < 0)
         {
             throw NativeFailures.openFailure("cannot open memory file", path, -fd);
         }
         return attach(path, fd, readOnly);
+    }
+
+    /**
+     * The body of {@link Memfd#create(String, long)}: a memfd of {@code size} bytes, mode 0600, its header
+     * written through a mapping that is gone again when this returns. Nothing is locked: the memfd's owner is
+     * whoever attaches it next.
+     *
+     * @return the memfd's descriptor.
+     */
+    static int createMemfd(final String name, final long size)
+    {
+        JvmFlags.check();
+        Native.checkPlatform();
+        MemoryFileChecks.checkSize(size);
+        final int fd = Native.memfdCreate(name, Native.MFD_CLOEXEC);
+        final Path label = Handover.ofDescriptor(Math.max(fd, 0));
+        if (fd < 0)
+        {
+            throw NativeFailures.openFailure("cannot create memfd", Path.of("memfd:" + name), -fd);
+        }
+        try
+        {
+            NativeFailures.check(Native.fchmod(fd, MemoryFileChecks.OWNER_RW), "cannot set the mode of the memfd",
+                label);
+            final int truncated = Native.ftruncate(fd, size);
+            if (truncated == -Native.ENOSPC || truncated == -Native.EFBIG || truncated == -Native.ENOMEM)
+            {
+                throw new NoSpaceException("cannot size the memfd: name=" + name + ", size=" + size + ", errno=" +
+                    Native.errnoName(-truncated));
+            }
+            NativeFailures.check(truncated, "cannot size the memfd", label);
+            // A second description of the same memfd for the mapping, closed with it; fd stays the caller's.
+            final int mapped = Native.open(label, Native.O_RDWR | Native.O_CLOEXEC, 0);
+            if (mapped < 0)
+            {
+                throw NativeFailures.openFailure("cannot reopen the memfd", label, -mapped);
+            }
+            final PhysMem mem;
+            try
+            {
+                mem = new PhysMem(label, FileMapping.map(label, mapped, false, size), false);
+            }
+            catch (final RuntimeException ex)
+            {
+                Native.close(mapped);
+                throw ex;
+            }
+            try
+            {
+                MemoryFileHeader.write(mem.page(0), size);
+            }
+            finally
+            {
+                mem.close();
+            }
+            return fd;
+        }
+        catch (final RuntimeException ex)
+        {
+            Native.close(fd);
+            throw ex;
+        }
     }
 
     /**

@@ -86,7 +86,9 @@ final class MemoryFileChecks
     {
         if (!stat.isRegularFile())
         {
-            throw new UnsafeMemoryFileException("memory file is not a regular file (symbolic links are refused): " +
+            throw new UnsafeMemoryFileException((Handover.isDescriptorPath(path) ?
+                "memory descriptor is not a memfd or a regular file: " :
+                "memory file is not a regular file (symbolic links are refused): ") +
                 "path=" + path + ", mode=0" + Integer.toOctalString(stat.mode()));
         }
         final int self = Native.getuid();
@@ -101,6 +103,29 @@ final class MemoryFileChecks
             // Readable is as bad as writable: the preserved state may hold secrets.
             throw new UnsafeMemoryFileException("memory file is accessible by group or others: path=" + path +
                 ", mode=0" + Integer.toOctalString(permissions) + " (fix: chmod 600 " + path + ")");
+        }
+    }
+
+    /**
+     * @param path a descriptor handed over through {@code /proc/PID/fd/N} ({@link Handover}).
+     * @return the status of the file it names.
+     * @throws PkramException   ENOENT: no such descriptor.
+     * @throws PkramIOException EIO: stat failed otherwise.
+     */
+    static Native.Stat statFollowing(final Path path)
+    {
+        try
+        {
+            return Native.statFollowing(path);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new PkramException(Errno.ENOENT, "no such descriptor: path=" + path + " (not open in that " +
+                "process, or the process is gone)");
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new PkramIOException("cannot stat memory descriptor: path=" + path + ", cause=" + ex, ex);
         }
     }
 

@@ -57,6 +57,9 @@ final class Native
     /** {@code open}: fail with ELOOP when the last component is a symbolic link (value differs by arch). */
     static final int O_NOFOLLOW;
 
+    /** {@code memfd_create}: the descriptor is not inherited by a program this process executes. */
+    static final int MFD_CLOEXEC = 1;
+
     /** {@code mmap} protection: readable. */
     static final int PROT_READ = 1;
     /** {@code mmap} protection: writable. */
@@ -184,6 +187,13 @@ final class Native
     {
         static final MethodHandle HANDLE = downcall("ftruncate",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    }
+
+    /** Used by memfd creation only. */
+    private static final class MemfdCreate
+    {
+        static final MethodHandle HANDLE = downcall("memfd_create",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     }
 
     /** Used by force only. */
@@ -360,6 +370,17 @@ final class Native
         return stat(path, false);
     }
 
+    /**
+     * @param path a file; a symbolic link is followed (only for a descriptor handed over through
+     *             {@code /proc/PID/fd/N}, a link the kernel makes, not one anyone can plant).
+     * @return what the file is now.
+     * @throws IOException when it cannot be stat'ed ({@code NoSuchFileException} when it does not exist).
+     */
+    static Stat statFollowing(final Path path) throws IOException
+    {
+        return stat(path, true);
+    }
+
     private static Stat stat(final Path path, final boolean follow) throws IOException
     {
         final Map<String, Object> attributes = follow ?
@@ -389,6 +410,28 @@ final class Native
         catch (final Throwable t)
         {
             throw downcallFailed("fchmod", t);
+        }
+    }
+
+    /**
+     * {@code memfd_create(name, flags)} (Linux 3.17, glibc 2.27): anonymous memory with a descriptor, a
+     * regular file on an internal tmpfs that no file system path names.
+     *
+     * @param name  the name {@code /proc/PID/fd} shows, as {@code /memfd:NAME}.
+     * @param flags {@link #MFD_CLOEXEC}.
+     * @return the descriptor, or {@code -errno}.
+     */
+    static int memfdCreate(final String name, final int flags)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment state = arena.allocate(CALL_STATE);
+            final int fd = (int)MemfdCreate.HANDLE.invokeExact(state, arena.allocateFrom(name), flags);
+            return fd >= 0 ? fd : -errno(state);
+        }
+        catch (final Throwable t)
+        {
+            throw downcallFailed("memfd_create", t);
         }
     }
 
