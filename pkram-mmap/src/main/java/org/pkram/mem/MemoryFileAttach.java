@@ -60,9 +60,17 @@ final class MemoryFileAttach
                     size + ", errno=" + Native.errnoName(-truncated));
             }
             NativeFailures.check(truncated, "cannot size the memory file", path);
-            mem = new PhysMem(path, FileMapping.map(path, fd, false, size), false);
-            if (populate)
+            // Allocate in the kernel (no page faulted into this mapping): ENOSPC now, not a SIGBUS later.
+            final int allocated = populate ? Native.fallocate(fd, size) : 0;
+            if (allocated == -Native.ENOSPC || allocated == -Native.EFBIG)
             {
+                throw new NoSpaceException("file system cannot hold the memory file: path=" + path + ", size=" +
+                    size + ", errno=" + Native.errnoName(-allocated));
+            }
+            mem = new PhysMem(path, FileMapping.map(path, fd, false, size), false);
+            if (allocated < 0)
+            {
+                // A file system without fallocate: fault every page in through the mapping instead.
                 mem.populate(true);
             }
             MemoryFileHeader.write(mem.page(0), size);

@@ -189,6 +189,14 @@ final class Native
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
     }
 
+    /** Used by create only. */
+    private static final class Fallocate
+    {
+        static final MethodHandle HANDLE = downcall("fallocate",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    }
+
     /** Used by memfd creation only. */
     private static final class MemfdCreate
     {
@@ -410,6 +418,39 @@ final class Native
         catch (final Throwable t)
         {
             throw downcallFailed("fchmod", t);
+        }
+    }
+
+    /**
+     * {@code fallocate(fd, 0, 0, length)}, retried on EINTR: allocate the file's blocks (tmpfs pages) in the
+     * kernel, without faulting them into any mapping; ENOSPC at once when the file system cannot hold them.
+     *
+     * @param fd     the descriptor.
+     * @param length bytes from offset 0.
+     * @return 0, or {@code -errno} ({@code -EOPNOTSUPP} on a file system without it).
+     */
+    static int fallocate(final int fd, final long length)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment state = arena.allocate(CALL_STATE);
+            while (true)
+            {
+                final int rc = (int)Fallocate.HANDLE.invokeExact(state, fd, 0, 0L, length);
+                if (rc == 0)
+                {
+                    return 0;
+                }
+                final int errno = errno(state);
+                if (errno != EINTR)
+                {
+                    return -errno;
+                }
+            }
+        }
+        catch (final Throwable t)
+        {
+            throw downcallFailed("fallocate", t);
         }
     }
 

@@ -93,17 +93,16 @@ public final class PhysMem implements AutoCloseable
      * <p>
      * Errors: EEXIST the file (or a symbolic link) exists, never overwritten here; ENOENT its directory
      * does not exist; EINVAL a size that is not a page multiple or below {@link #MIN_SIZE}; ENOSPC the file
-     * system cannot hold {@code size} bytes (checked up front, and when {@code populate} is set, by faulting
-     * in every page, so that a too-large tmpfs file fails now rather than with a SIGBUS at some later
-     * store); EBUSY another process locked the new file before this one did; EACCES the directory does
+     * system cannot hold {@code size} bytes (checked up front, and when {@code populate} is set, by allocating
+     * every page, so that a too-large tmpfs file fails now rather than with a SIGBUS at some later store); EBUSY another process locked the new file before this one did; EACCES the directory does
      * not let this user create it; ENOMEM no address space for the mapping; EIO any other failure.
      * The file is removed again when creation fails.
      *
      * @param path     where to create it; its directory must exist.
      * @param size     bytes, a multiple of 4096.
-     * @param populate fault in (and so allocate) every page now with {@code MADV_POPULATE_WRITE};
-     *                 a sparse file (false) is created in no time but may SIGBUS later if the file
-     *                 system fills up.
+     * @param populate allocate every page now: {@code fallocate} in the kernel, no page faulted into the
+     *                 mapping ({@code MADV_POPULATE_WRITE} on a file system without fallocate); a sparse
+     *                 file (false) is created in no time but may SIGBUS later if the file system fills up.
      * @return the attached memory, locked exclusively; {@link #close()} it.
      * @throws InvalidArgumentException  EINVAL: a bad size.
      * @throws NoSpaceException          ENOSPC: the file system cannot hold it.

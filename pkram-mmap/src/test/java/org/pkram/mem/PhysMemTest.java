@@ -88,6 +88,35 @@ class PhysMemTest
     }
 
     @Test
+    void shouldAllocateEveryPageOfAPopulatedFileAndNoneOfASparseOne() throws Exception
+    {
+        final Path shm = Path.of("/dev/shm");
+        final Path populated = shm.resolve("pkram-populated-" + ProcessHandle.current().pid() + ".mem");
+        final Path sparse = shm.resolve("pkram-sparse-" + ProcessHandle.current().pid() + ".mem");
+        try
+        {
+            PhysMem.create(populated, 8L << 20, true).close();
+            PhysMem.create(sparse, 8L << 20, false).close();
+            assertTrue(allocatedBytes(populated) >= 8L << 20, "fallocate gave every page its backing");
+            assertTrue(allocatedBytes(sparse) <= 64 << 10, "a sparse file holds the header page alone");
+        }
+        finally
+        {
+            Files.deleteIfExists(populated);
+            Files.deleteIfExists(sparse);
+        }
+    }
+
+    /** @return the bytes the file system allocated to the file ({@code st_blocks * 512}). */
+    private static long allocatedBytes(final Path file) throws Exception
+    {
+        final Process stat = new ProcessBuilder("stat", "-c", "%b", file.toString()).start();
+        final String blocks = new String(stat.getInputStream().readAllBytes()).strip();
+        assertEquals(0, stat.waitFor());
+        return Long.parseLong(blocks) * 512;
+    }
+
+    @Test
     void shouldRefuseAFileWritableByOthersOrOwnedByAnotherUser() throws IOException
     {
         final Path file = dir.resolve("m.mem");
