@@ -94,8 +94,9 @@ public final class PhysMem implements AutoCloseable
      * Errors: EEXIST the file (or a symbolic link) exists, never overwritten here; ENOENT its directory
      * does not exist; EINVAL a size that is not a page multiple or below {@link #MIN_SIZE}; ENOSPC the file
      * system cannot hold {@code size} bytes (checked up front, and when {@code populate} is set, by allocating
-     * every page, so that a too-large tmpfs file fails now rather than with a SIGBUS at some later store); EBUSY another process locked the new file before this one did; EACCES the directory does
-     * not let this user create it; ENOMEM no address space for the mapping; EIO any other failure.
+     * every page, so that a too-large tmpfs file fails now rather than with a SIGBUS at some later store);
+     * EBUSY another process locked the new file before this one did; EACCES the directory does not let this
+     * user create it; ENOMEM no address space for the mapping; EIO any other failure.
      * The file is removed again when creation fails.
      *
      * @param path     where to create it; its directory must exist.
