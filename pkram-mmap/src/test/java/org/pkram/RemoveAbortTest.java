@@ -88,7 +88,8 @@ class RemoveAbortTest
         try (Pkram pk = boot(file, Mode.CRASH_SAFE))
         {
             assertEquals(List.of(), pk.nodeNames());
-            assertEquals(emptyUsed, pk.pageCounts().used() + pk.pageCounts().reserved(), "the unlinked node's pages are free again");
+            assertEquals(emptyUsed, pk.pageCounts().used() + pk.pageCounts().reserved(),
+                "the unlinked node's pages are free again");
         }
     }
 
