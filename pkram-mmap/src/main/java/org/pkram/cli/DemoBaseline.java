@@ -39,8 +39,8 @@ final class DemoBaseline
     }
 
     /**
-     * @param memoryFile the demo's memory file.
-     * @return where run 2 writes the plain-file copy of the state.
+     * @param memoryFile the demo's memory file (a named one: memory handed over by descriptor has no sibling).
+     * @return where run 2 writes the plain-file copy of the state by default.
      */
     static Path plainFile(final Path memoryFile)
     {
@@ -53,7 +53,7 @@ final class DemoBaseline
      *
      * @return nanoseconds reading.
      */
-    static long writeAndReread(final Path memoryFile, final List<Piece> state) throws IOException
+    static long writeAndReread(final Path plain, final List<Piece> state) throws IOException
     {
         final Bytes<?> meta = Bytes.allocateElasticOnHeap(DemoService.RECORDS * 32);
         DemoRecords.writeRecord(meta, new Section(Section.STATE, state.size()));
@@ -69,7 +69,6 @@ final class DemoBaseline
         final byte[] metaBytes = meta.toByteArray();
         final ByteBuffer head = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         head.putLong(0, metaBytes.length);
-        final Path plain = plainFile(memoryFile);
         try (FileChannel channel = FileChannel.open(plain, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING))
         {
@@ -97,12 +96,11 @@ final class DemoBaseline
      * @return the exit status, 0.
      * @throws CorruptImageException EUCLEAN: a checksum or record differs, or the file is incomplete.
      */
-    static int run(final Path memoryFile, final int sizeMiB, final Path report, final PrintStream out)
+    static int run(final Path plain, final int sizeMiB, final Path report, final PrintStream out)
         throws IOException
     {
         final long startedMicros = DemoFigures.startedMicros();
         final long mainMicros = DemoFigures.nowMicros();
-        final Path plain = plainFile(memoryFile);
         final long t0 = System.nanoTime();
         final PlainState state = PlainState.read(plain);
         final long t1 = System.nanoTime();

@@ -6,6 +6,7 @@ import org.pkram.boot.PfnFile;
 import org.pkram.error.Errno;
 import org.pkram.error.PkramException;
 import org.pkram.mem.JvmFlags;
+import org.pkram.mem.Memfd;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -19,14 +20,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
- * {@code pkram demo [--size MIB] [--keep]}: a process keeps its state across its own restart, and across a
- * kill -9. On a fresh memory file of its own, runs {@link DemoService} under the {@code exec} supervisor: run 1
- * builds and saves the state and exits 75; exec restarts it with {@code -Dpkram=<pfn>}; run 2 gets the state
- * back in place and verifies it; a baseline run of the same service restarts from a plain file instead, for
- * comparison. Then the kill -9 round ({@link DemoLive}): the service resumes the state live, checkpoints it,
- * and is sent SIGKILL by this command in the middle of its work; restarted, it finds the last checkpoint.
+ * {@code pkram demo [--size MIB] [--keep | --memfd]}: a process keeps its state across its own restart, and
+ * across a kill -9. On a fresh memory file of its own, runs {@link DemoService} under the {@code exec}
+ * supervisor: run 1 builds and saves the state and exits 75; exec restarts it with {@code -Dpkram=<pfn>}; run 2
+ * gets the state back in place and verifies it; a baseline run of the same service restarts from a plain file
+ * instead, for comparison. Then the kill -9 round ({@link DemoLive}): the service resumes the state live,
+ * checkpoints it, and is sent SIGKILL by this command in the middle of its work; restarted, it finds the last
+ * checkpoint.
+ * <p>
+ * With {@code --memfd} the memory is a memfd this command creates and holds, handed to every supervised run as
+ * {@code /proc/<pid>/fd/<n>} as {@code pkram exec --memfd} does: no memory file, no pfn file (exec reads the
+ * pfn from the memfd's header), and the memory ends with this command, so {@code --keep} is refused.
  */
 final class DemoCommand implements Command
 {
@@ -51,7 +58,7 @@ final class DemoCommand implements Command
     @Override
     public String synopsis()
     {
-        return "demo [--size MIB] [--keep]";
+        return "demo [--size MIB] [--keep | --memfd]";
     }
 
     @Override
@@ -73,6 +80,10 @@ final class DemoCommand implements Command
             of its work; restarted, it must find exactly the last checkpoint, every checksum verified.
               --size MIB  state size (default 256)
               --keep      keep the memory file (with the last checkpoint) and print its path
+              --memfd     the memory is a memfd this command creates, handed to every run as
+                          PKRAM_MEM=/proc/<pid>/fd/<n> (as 'pkram exec --memfd' does): no memory file is
+                          created, and the memory ends with the demo (so not with --keep); the baseline
+                          still writes its plain file, removed at the end
             """;
     }
 
@@ -85,7 +96,7 @@ final class DemoCommand implements Command
     @Override
     public Set<String> flagOptions()
     {
-        return Set.of("--keep");
+        return Set.of("--keep", "--memfd");
     }
 
     @Override
@@ -94,33 +105,57 @@ final class DemoCommand implements Command
         args.expectOperands(0, 0, "");
         final int sizeMiB = args.intValue("--size", DEFAULT_MIB, 1, 1 << 20);
         final boolean keep = args.flag("--keep");
+        final boolean memfd = args.flag("--memfd");
+        if (keep && memfd)
+        {
+            throw new UsageException("--keep cannot go with --memfd: a memfd ends with the demo, there is no file " +
+                "to keep");
+        }
         final String tag = "pkram-demo-" + ProcessHandle.current().pid();
         final Path dir = CliContext.ramDirectory();
-        final Path mem = dir.resolve(tag + ".mem");
-        final Path report = dir.resolve(tag + ".report");
         final long memSize = Math.max(512 * MIB, (2L * sizeMiB + 64) * MIB);
-        final List<Path> leftovers = List.of(mem, PfnFile.of(mem), report, DemoFigures.tmpFile(report),
-            DemoBaseline.plainFile(mem));
+        final Path report = dir.resolve(tag + ".report");
+        // A memfd has no name: no memory file, no pfn file; the plain file goes by the demo's tag instead.
+        final Path file = memfd ? null : dir.resolve(tag + ".mem");
+        final Path plain = memfd ? dir.resolve(tag + ".plain") : DemoBaseline.plainFile(file);
+        final List<Path> scratch = List.of(report, DemoFigures.tmpFile(report), plain);
+        final List<Path> memoryFiles = memfd ? List.of() : List.of(file, PfnFile.of(file));
         boolean kept = false;
+        Memfd memory = null;
         try
         {
-            for (final Path path : leftovers)
+            deleteAll(scratch);
+            deleteAll(memoryFiles);
+            final Path mem;
+            if (memfd)
             {
-                Files.deleteIfExists(path);
+                memory = Memfd.create(tag, memSize);
+                mem = memory.pathForChildren();
+                context.out().println("demo: memory is a memfd of " + Sizes.mib(memSize) + " (" + mem + "): nothing " +
+                    "on " + dir + "; it ends with this demo; state " + sizeMiB + " MiB, running the service under " +
+                    "pkram exec (restart code " + ExecCommand.EX_TEMPFAIL + ")");
+                context.out().println("demo: the baseline's plain file, the comparison, is " + plain +
+                    " (removed at the end)");
             }
-            Pkram.format(mem, memSize, true);
-            context.out().println("demo: memory file " + mem + " (" + Sizes.mib(memSize) + "), state " + sizeMiB +
-                " MiB; running the service under pkram exec (restart code " + ExecCommand.EX_TEMPFAIL + ")");
+            else
+            {
+                mem = file;
+                Pkram.format(mem, memSize, true);
+                context.out().println("demo: memory file " + mem + " (" + Sizes.mib(memSize) + "), state " +
+                    sizeMiB + " MiB; running the service under pkram exec (restart code " + ExecCommand.EX_TEMPFAIL +
+                    ")");
+            }
             context.out().flush();
-            final int status = ExecCommand.supervise(mem, serviceCommand(mem, sizeMiB, report, null),
-                ExecCommand.EX_TEMPFAIL, Map.of(), context.err());
+            final Service service = new Service(mem, sizeMiB, report, plain);
+            final int status = ExecCommand.supervise(mem, service.command(null), ExecCommand.EX_TEMPFAIL, Map.of(),
+                context.err());
             if (status != 0)
             {
                 throw new PkramException(Errno.EIO, "the demo service failed: exitStatus=" + status);
             }
             final Properties figures = read(report, "2");
-            final Properties baseline = runBaseline(context, mem, sizeMiB, report);
-            context.out().println(runKillRound(context, mem, sizeMiB, report));
+            final Properties baseline = runBaseline(service);
+            context.out().println(runKillRound(context, service));
             if (keep)
             {
                 kept = true;
@@ -134,17 +169,51 @@ final class DemoCommand implements Command
                 figures.getProperty("bootMs") + " ms) vs " + baseline.getProperty("afterJvmMs") + " ms reading and " +
                 "verifying the same state from a plain file (whole restarts: " + figures.getProperty("readyMs") +
                 " ms vs " + baseline.getProperty("readyMs") + " ms)");
+            if (memory != null)
+            {
+                memory.close();
+                deleteAll(scratch);
+                checkNothingLeft(dir, tag);
+                context.out().println("demo: no memory file was created: the state lived in the memfd, closed now; " +
+                    "nothing named " + tag + "* is left in " + dir);
+            }
             return PkramCli.EXIT_OK;
         }
         finally
         {
-            Files.deleteIfExists(report);
-            Files.deleteIfExists(DemoFigures.tmpFile(report));
-            Files.deleteIfExists(DemoBaseline.plainFile(mem));
+            if (memory != null)
+            {
+                memory.close();
+            }
+            deleteAll(scratch);
             if (!kept)
             {
-                Files.deleteIfExists(mem);
-                Files.deleteIfExists(PfnFile.of(mem));
+                deleteAll(memoryFiles);
+            }
+        }
+    }
+
+    private static void deleteAll(final List<Path> paths) throws IOException
+    {
+        for (final Path path : paths)
+        {
+            Files.deleteIfExists(path);
+        }
+    }
+
+    /**
+     * With {@code --memfd}, the demo's last word: nothing in {@code dir} bears its name.
+     *
+     * @throws PkramException EIO: something does.
+     */
+    private static void checkNothingLeft(final Path dir, final String tag) throws IOException
+    {
+        try (Stream<Path> entries = Files.list(dir))
+        {
+            final List<Path> left = entries.filter(path -> path.getFileName().toString().startsWith(tag)).toList();
+            if (!left.isEmpty())
+            {
+                throw new PkramException(Errno.EIO, "the demo left files behind: " + left);
             }
         }
     }
@@ -152,12 +221,10 @@ final class DemoCommand implements Command
     /**
      * The same service restarting from the plain file run 2 wrote, in a fresh JVM started the same way.
      */
-    private static Properties runBaseline(final CliContext context, final Path mem, final int sizeMiB,
-        final Path report) throws IOException, InterruptedException
+    private static Properties runBaseline(final Service service) throws IOException, InterruptedException
     {
-        Files.deleteIfExists(report);
-        final ProcessBuilder builder = new ProcessBuilder(serviceCommand(mem, sizeMiB, report, "--baseline"))
-            .inheritIO();
+        Files.deleteIfExists(service.report());
+        final ProcessBuilder builder = new ProcessBuilder(service.command("--baseline")).inheritIO();
         builder.environment().remove(BootParams.ENV);
         builder.environment().put(ExecCommand.START_ENV,
             Long.toString(ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now())));
@@ -166,7 +233,7 @@ final class DemoCommand implements Command
         {
             throw new PkramException(Errno.EIO, "the demo baseline failed: exitStatus=" + status);
         }
-        return read(report, "baseline");
+        return read(service.report(), "baseline");
     }
 
     /**
@@ -179,17 +246,18 @@ final class DemoCommand implements Command
      * @throws PkramException EIO: the service was not killed by SIGKILL, failed, or came back with anything but
      *                        exactly the last checkpoint.
      */
-    private static String runKillRound(final CliContext context, final Path mem, final int sizeMiB,
-        final Path report) throws IOException, InterruptedException
+    private static String runKillRound(final CliContext context, final Service service)
+        throws IOException, InterruptedException
     {
+        final Path report = service.report();
         Files.deleteIfExists(report);
         final Killer killer = new Killer(report);
         final Thread watcher = Thread.ofPlatform().name("pkram-demo-killer").daemon().start(killer);
         final int status;
         try
         {
-            status = ExecCommand.supervise(mem, serviceCommand(mem, sizeMiB, report, "--kill-round"),
-                ExecCommand.EX_TEMPFAIL, Map.of(), context.err());
+            status = ExecCommand.supervise(service.mem(), service.command("--kill-round"), ExecCommand.EX_TEMPFAIL,
+                Map.of(), context.err());
         }
         finally
         {
@@ -204,7 +272,7 @@ final class DemoCommand implements Command
                 "the service was not killed by SIGKILL") + ": exitStatus=" + status);
         }
         Files.deleteIfExists(report);
-        final int restart = ExecCommand.supervise(mem, serviceCommand(mem, sizeMiB, report, "--after-kill"),
+        final int restart = ExecCommand.supervise(service.mem(), service.command("--after-kill"),
             ExecCommand.EX_TEMPFAIL, Map.of(), context.err());
         if (restart != 0)
         {
@@ -296,31 +364,43 @@ final class DemoCommand implements Command
     }
 
     /**
-     * @return {@code java FLAGS -Xmx.. -cp THIS org.pkram.cli.DemoService ...}, the JVM this one runs in.
+     * The demo service, as every run of it is started.
+     *
+     * @param mem     the memory: the memory file, or the memfd's {@code /proc/PID/fd/N}.
+     * @param sizeMiB the state's size.
+     * @param report  where each run reports its figures.
+     * @param plain   the plain file run 2 writes and the baseline reads.
      */
-    private static List<String> serviceCommand(final Path mem, final int sizeMiB, final Path report,
-        final String mode)
+    private record Service(Path mem, int sizeMiB, Path report, Path plain)
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JvmFlags.required());
-        // Run 2 reads the state back from a plain file into the heap for the comparison.
-        command.add("-Xms" + (sizeMiB + 512) + "m");
-        command.add("-Xmx" + (sizeMiB + 512) + "m");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(DemoService.class.getName());
-        command.add("--mem");
-        command.add(mem.toString());
-        command.add("--size");
-        command.add(Integer.toString(sizeMiB));
-        command.add("--report");
-        command.add(report.toString());
-        if (mode != null)
+        /**
+         * @return {@code java FLAGS -Xmx.. -cp THIS org.pkram.cli.DemoService ...}, the JVM this one runs in.
+         */
+        List<String> command(final String mode)
         {
-            command.add(mode);
+            final List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(JvmFlags.required());
+            // Run 2 reads the state back from a plain file into the heap for the comparison.
+            command.add("-Xms" + (sizeMiB + 512) + "m");
+            command.add("-Xmx" + (sizeMiB + 512) + "m");
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(DemoService.class.getName());
+            command.add("--mem");
+            command.add(mem.toString());
+            command.add("--size");
+            command.add(Integer.toString(sizeMiB));
+            command.add("--report");
+            command.add(report.toString());
+            command.add("--plain");
+            command.add(plain.toString());
+            if (mode != null)
+            {
+                command.add(mode);
+            }
+            return command;
         }
-        return command;
     }
 
     private static Properties readReport(final Path report) throws IOException

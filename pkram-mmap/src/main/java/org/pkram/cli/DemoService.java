@@ -8,6 +8,7 @@ import org.pkram.PkramOptions;
 import org.pkram.boot.BootParams;
 import org.pkram.cli.DemoState.Loaded;
 import org.pkram.cli.DemoState.Piece;
+import org.pkram.mem.Handover;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -44,18 +45,22 @@ public final class DemoService
     private final Path memoryFile;
     private final int sizeMiB;
     private final Path report;
+    private final Path plain;
     private final PrintStream out = System.out;
 
-    private DemoService(final Path memoryFile, final int sizeMiB, final Path report)
+    private DemoService(final Path memoryFile, final int sizeMiB, final Path report, final Path plain)
     {
         this.memoryFile = memoryFile;
         this.sizeMiB = sizeMiB;
         this.report = report;
+        this.plain = plain;
     }
 
     /**
-     * {@code DemoService --mem PATH --size MIB --report PATH [--baseline | --kill-round | --after-kill]}, run by
-     * {@code pkram demo}, under {@code pkram exec} but for the baseline.
+     * {@code DemoService --mem PATH --size MIB --report PATH [--plain PATH] [--baseline | --kill-round |
+     * --after-kill]}, run by {@code pkram demo}, under {@code pkram exec} but for the baseline. The plain file
+     * (run 2 writes it, the baseline reads it) is {@code --plain}, by default beside the memory file; memory
+     * handed over by descriptor ({@code /proc/PID/fd/N}) has nothing beside it and needs {@code --plain}.
      *
      * @param argv the command line.
      */
@@ -67,7 +72,7 @@ public final class DemoService
         int status;
         try
         {
-            final Args args = Args.parse(List.of(argv), Set.of("--mem", "--size", "--report"),
+            final Args args = Args.parse(List.of(argv), Set.of("--mem", "--size", "--report", "--plain"),
                 Set.of("--baseline", "--kill-round", "--after-kill"), false);
             final String mem = args.value("--mem");
             final String report = args.value("--report");
@@ -75,12 +80,18 @@ public final class DemoService
             {
                 throw new UsageException("needs --mem PATH --size MIB --report PATH");
             }
-            final DemoService service = new DemoService(Path.of(mem), args.intValue("--size", 256, 1, 1 << 20),
-                Path.of(report));
+            final Path memoryFile = Path.of(mem);
+            final String plain = args.value("--plain");
+            if (plain == null && Handover.isDescriptorPath(memoryFile))
+            {
+                throw new UsageException("memory by descriptor needs --plain PATH: mem=" + mem);
+            }
+            final DemoService service = new DemoService(memoryFile, args.intValue("--size", 256, 1, 1 << 20),
+                Path.of(report), plain != null ? Path.of(plain) : DemoBaseline.plainFile(memoryFile));
             final OptionalLong pfn = BootParams.fromProcess();
             if (args.flag("--baseline"))
             {
-                status = DemoBaseline.run(service.memoryFile, service.sizeMiB, service.report, service.out);
+                status = DemoBaseline.run(service.plain, service.sizeMiB, service.report, service.out);
             }
             else if (args.flag("--kill-round"))
             {
@@ -153,7 +164,7 @@ public final class DemoService
             final List<Piece> state = loaded.state();
             DemoState.checkComplete(state, loaded.records(), RECORDS, sizeMiB);
 
-            final double reread = DemoFigures.millis(DemoBaseline.writeAndReread(memoryFile, state));
+            final double reread = DemoFigures.millis(DemoBaseline.writeAndReread(plain, state));
             // The loaded folios are this process's now: saved again by reference, they are the state the kill -9
             // round's service resumes.
             try (NodeSave node = pk.prepareSave(NODE))

@@ -14,6 +14,7 @@ import org.pkram.testing.ScratchDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -28,9 +29,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -503,6 +511,87 @@ class PkramCliIT
         {
             Files.deleteIfExists(mem);
             Files.deleteIfExists(PfnFile.of(mem));
+        }
+    }
+
+    /**
+     * With {@code --memfd} the same restart and kill -9 round run in a memfd the demo holds, each run reaching it
+     * as {@code /proc/PID/fd/N}: while it runs, nothing bearing the demo's name or pid appears in the RAM directory
+     * but its report and the baseline's plain file (the comparison), and nothing is left after it. Other demos
+     * may run at the same time on this machine: their {@code pkram-demo-<their pid>} files are not this one's.
+     */
+    @Test
+    void shouldRunTheRestartDemoInAMemfdWithNoMemoryFile() throws Exception
+    {
+        final Path ram = CliContext.ramDirectory();
+        final Set<String> before = names(ram);
+        final Set<String> seen = ConcurrentHashMap.newKeySet();
+        final AtomicBoolean done = new AtomicBoolean();
+        final Thread watcher = Thread.ofPlatform().name("demo-memfd-watcher").daemon().start(() ->
+        {
+            while (!done.get())
+            {
+                seen.addAll(names(ram));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+            }
+        });
+        final Launcher.Result demo;
+        try
+        {
+            demo = Launcher.pkram(Duration.ofMinutes(2), "demo", "--memfd", "--size", "8");
+        }
+        finally
+        {
+            done.set(true);
+            watcher.join();
+        }
+        seen.addAll(names(ram));
+        final Set<String> after = names(ram);
+        assertEquals(0, demo.status(), demo::toString);
+        final List<String> lines = demo.outLines();
+        final Matcher first = Pattern.compile("demo: memory is a memfd of 512 MiB \\((/proc/([0-9]+)/fd/[0-9]+)\\): " +
+            "nothing on " + Pattern.quote(ram.toString()) + "; it ends with this demo; state 8 MiB, running the " +
+            "service under pkram exec \\(restart code 75\\)").matcher(lines.getFirst());
+        assertTrue(first.matches(), demo::toString);
+        final String pid = first.group(2);
+        final String tag = "pkram-demo-" + pid;
+        assertEquals("demo: the baseline's plain file, the comparison, is " + ram.resolve(tag + ".plain") +
+            " (removed at the end)", lines.get(1), demo::toString);
+        // Run 1 boots the memfd by its descriptor path; exec reads each restart's pfn from its header.
+        assertTrue(demo.out().contains("booting " + first.group(1) + " empty"), demo::toString);
+        assertTrue(demo.err().contains("pkram: exec: java exited with 75, restarting with pkram="), demo::toString);
+        assertEquals(8, KillRound.of(demo).mib(), demo::toString);
+        assertTrue(lines.get(lines.size() - 2).startsWith("demo: OK: 8 MiB survived the restart and a kill -9; "),
+            demo::toString);
+        assertEquals("demo: no memory file was created: the state lived in the memfd, closed now; nothing named " +
+            tag + "* is left in " + ram, lines.getLast(), demo::toString);
+        final Pattern ours = Pattern.compile("(.*[^0-9])?" + pid + "([^0-9].*)?|.*pkram-demo(?!-[0-9]).*|.*" +
+            Pattern.quote(tag) + ".*");
+        final Set<String> appeared = new TreeSet<>(seen);
+        appeared.removeAll(before);
+        appeared.removeIf(name -> !ours.matcher(name).matches());
+        // The watcher saw the plain file (there for seconds, from run 2 to the baseline), and nothing else of ours.
+        assertTrue(appeared.contains(tag + ".plain"), "the watcher saw " + appeared + "\n" + demo);
+        assertTrue(Set.of(tag + ".report", tag + ".report.tmp", tag + ".plain").containsAll(appeared),
+            "only the report and the plain file may appear: " + appeared + "\n" + demo);
+        final Set<String> left = new TreeSet<>(after);
+        left.removeAll(before);
+        left.removeIf(name -> !ours.matcher(name).matches());
+        assertEquals(Set.of(), left, demo::toString);
+
+        assertUsageError(Launcher.pkram("demo", "--memfd", "--keep"), "pkram: demo: --keep cannot go with --memfd: " +
+            "a memfd ends with the demo, there is no file to keep");
+    }
+
+    private static Set<String> names(final Path dir)
+    {
+        try (Stream<Path> entries = Files.list(dir))
+        {
+            return entries.map(path -> path.getFileName().toString()).collect(Collectors.toSet());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
         }
     }
 
