@@ -160,6 +160,15 @@ public final class NodeLoad implements AutoCloseable
     }
 
     /**
+     * @return where views of this handle's folios are remembered: the node's (live), or the load's (detached if it
+     *         aborts).
+     */
+    FolioViewSet viewSet()
+    {
+        return live ? record.views : handedOut;
+    }
+
+    /**
      * @return true for a live handle ({@link Pkram#openLive(String)}), false for a load.
      */
     public boolean isLive()

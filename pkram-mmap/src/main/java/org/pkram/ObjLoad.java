@@ -41,6 +41,7 @@ public final class ObjLoad implements AutoCloseable
     private final ByteStreamReader bytes;
     private State state = State.OPEN;
     private InputStream inputStream;
+    private FolioCursor cursor;
 
     ObjLoad(final Pkram pkram, final NodeLoad node, final long objPfn, final UnsafeBuffer obj)
     {
@@ -73,6 +74,32 @@ public final class ObjLoad implements AutoCloseable
         }
         return node.folio(folios.pfn(), folios.order(), folios.index());
     }
+
+    /**
+     * @return the cursor over this object's folios: no object per folio (see {@link FolioCursor}); it moves
+     *         through the same stream as {@link #loadFolio()}.
+     */
+    public FolioCursor folioCursor()
+    {
+        checkOpen();
+        if (cursor == null)
+        {
+            cursor = new FolioCursor(pkram, this, folios);
+        }
+        return cursor;
+    }
+
+    Folio folioAt(final long pfn, final int order, final long index)
+    {
+        checkOpen();
+        return node.folio(pfn, order, index);
+    }
+
+    FolioViewSet viewSet()
+    {
+        return node.viewSet();
+    }
+
 
     /**
      * Copy up to {@code length} bytes of the byte stream into {@code dst}.
@@ -224,7 +251,7 @@ public final class ObjLoad implements AutoCloseable
         finish();
     }
 
-    private void checkOpen()
+    void checkOpen()
     {
         if (state == State.FINISHED)
         {

@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.pkram.DataKind;
 import org.pkram.Folio;
+import org.pkram.FolioCursor;
 import org.pkram.NodeLoad;
 import org.pkram.NodeSave;
 import org.pkram.ObjLoad;
@@ -57,6 +58,7 @@ public class LoadBenchmark extends BaseBenchmark
     private MetadataWalk walk;
     private long head;
     private long check;
+    private boolean live;
 
     /**
      * Made by JMH.
@@ -98,7 +100,7 @@ public class LoadBenchmark extends BaseBenchmark
     public void prepare(final BenchmarkParams params) throws IOException
     {
         check = -1;
-        if (params.getBenchmark().endsWith(".load"))
+        if (params.getBenchmark().endsWith(".load") || params.getBenchmark().endsWith(".liveCursor"))
         {
             pkram = Pkram.boot(ShmFile.options(file, superBlockPfn));
             return;
@@ -141,6 +143,29 @@ public class LoadBenchmark extends BaseBenchmark
     }
 
     /**
+     * Visit every folio of the node in place through the folio cursor of a live handle: no object per folio, and
+     * nothing consumed (the service's path).
+     *
+     * @return the sum of the folios' indices.
+     */
+    @Benchmark
+    public long liveCursor()
+    {
+        long sum = 0;
+        try (NodeLoad live = pkram.openLive(NODE))
+        {
+            final FolioCursor cursor = live.prepareLoadObj().folioCursor();
+            while (cursor.next())
+            {
+                sum += cursor.index();
+            }
+        }
+        check = sum;
+        live = true;
+        return sum;
+    }
+
+    /**
      * The floor: read the node's link entries once, from pages already touched, checking nothing.
      *
      * @return the sum of the entries.
@@ -173,6 +198,15 @@ public class LoadBenchmark extends BaseBenchmark
         if (check != (long)count * (count - 1) / 2)
         {
             throw new IllegalStateException("the load gave back the wrong folios: index sum " + check);
+        }
+        if (live)
+        {
+            // Nothing was consumed: an orderly reboot is all there is to undo.
+            live = false;
+            pkram.close();
+            superBlockPfn = pkram.superBlockPfn();
+            pkram = null;
+            return;
         }
         try (NodeSave save = pkram.prepareSave(NODE); ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS))
         {

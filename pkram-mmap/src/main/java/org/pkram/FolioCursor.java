@@ -1,0 +1,119 @@
+package org.pkram;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pkram.image.LinkCursor;
+
+/**
+ * The folios of an object, one at a time, with no object per folio: {@link #next()} moves to the next entry of
+ * the folio stream, and {@link #pfn()}, {@link #order()}, {@link #index()} and {@link #buffer()} (one view, moved
+ * from folio to folio) describe it. What {@link ObjLoad#loadFolio()} does with a {@link Folio} per page, for a
+ * walk of a million folios that allocates nothing per folio.
+ * <p>
+ * A folio the cursor passes is handed out exactly as one {@code loadFolio()} returns: the caller's once a load
+ * finishes, the node's under a live handle. {@link #folio()} makes a {@link Folio} of the current one for a caller
+ * that keeps it (to free it, or to save it into a new version). The view is detached like a folio's when the
+ * pages stop being the holder's (the load aborted, the node replaced or removed, the instance closed).
+ * <p>
+ * One per {@link ObjLoad} ({@link ObjLoad#folioCursor()}); it shares the object's position with
+ * {@code loadFolio()}. Not thread-safe.
+ */
+public final class FolioCursor
+{
+    private final Pkram pkram;
+    private final ObjLoad obj;
+    private final LinkCursor entries;
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private boolean registered;
+    private boolean positioned;
+
+    FolioCursor(final Pkram pkram, final ObjLoad obj, final LinkCursor entries)
+    {
+        this.pkram = pkram;
+        this.obj = obj;
+        this.entries = entries;
+    }
+
+    /**
+     * Move to the next folio of the stream.
+     * <p>
+     * Errors: EUCLEAN the stream's links are damaged; ENODEV the instance was closed or sealed.
+     *
+     * @return false at the end of the stream.
+     * @throws IllegalStateException the object or its handle is finished, or the node was replaced.
+     */
+    public boolean next()
+    {
+        obj.checkOpen();
+        positioned = entries.next();
+        if (positioned)
+        {
+            pkram.mem().wrap(view, entries.pfn(), entries.order());
+            if (!registered)
+            {
+                // One view for the whole walk: remembered once, detached with the pages it may show.
+                registered = true;
+                if (!obj.viewSet().add(view))
+                {
+                    FolioViews.detach(view);
+                }
+            }
+        }
+        return positioned;
+    }
+
+    /**
+     * @return the current folio's first pfn.
+     */
+    public long pfn()
+    {
+        checkPositioned();
+        return entries.pfn();
+    }
+
+    /**
+     * @return the current folio's order.
+     */
+    public int order()
+    {
+        checkPositioned();
+        return entries.order();
+    }
+
+    /**
+     * @return the current folio's mapping index.
+     */
+    public long index()
+    {
+        checkPositioned();
+        return entries.index();
+    }
+
+    /**
+     * @return a view of the current folio's bytes, in place: the same view object at every step, so keep the
+     *         bytes, not the view, beyond the next call to {@link #next()}.
+     */
+    public MutableDirectBuffer buffer()
+    {
+        checkPositioned();
+        return view;
+    }
+
+    /**
+     * @return a {@link Folio} of the current folio, as {@link ObjLoad#loadFolio()} would have returned it.
+     */
+    public Folio folio()
+    {
+        checkPositioned();
+        return obj.folioAt(entries.pfn(), entries.order(), entries.index());
+    }
+
+    private void checkPositioned()
+    {
+        if (!positioned)
+        {
+            throw new IllegalStateException("the cursor is not on a folio: call next() first, and stop when it " +
+                "returns false");
+        }
+    }
+}

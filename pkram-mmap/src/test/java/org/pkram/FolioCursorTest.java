@@ -1,0 +1,111 @@
+package org.pkram;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The folio cursor: every folio of a stream, in order, through one view and no object per folio, handed out as
+ * {@code loadFolio()} hands them out; its view detached when the pages go.
+ */
+class FolioCursorTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldVisitEveryFolioInOrderThroughOneViewAndShareThePositionWithLoadFolio()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        try (Pkram pk = Pkram.boot(PkramOptions.of(file).shutdownHook(false)))
+        {
+            Versions.save(pk, "n", 3, 1200);
+            try (NodeLoad live = pk.openLive("n"); ObjLoad obj = live.prepareLoadObj())
+            {
+                final Folio first = obj.loadFolio();
+                assertEquals(0, first.index());
+                final FolioCursor cursor = obj.folioCursor();
+                assertThrows(IllegalStateException.class, cursor::pfn, "not on a folio before next()");
+                final List<Long> indices = new ArrayList<>();
+                final Object view = cursor.next() ? cursor.buffer() : null;
+                do
+                {
+                    indices.add(cursor.index());
+                    assertTrue(cursor.buffer() == view, "one view for the whole walk");
+                    assertEquals(3L * 1_000_003L + cursor.index() * 7919L, cursor.buffer().getLong(0),
+                        "the view shows the current folio's bytes");
+                }
+                while (cursor.next());
+                assertEquals(1199, indices.size(), "the rest of the stream, after the folio loadFolio took");
+                assertEquals(1, indices.getFirst());
+                assertEquals(1199, indices.getLast());
+                assertThrows(IllegalStateException.class, cursor::index, "past the end");
+            }
+        }
+    }
+
+    @Test
+    void shouldHandOutWhatItPassesAsALoadDoesAndDetachItsViewWhenTheLoadAborts()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        try (Pkram pk = Pkram.boot(PkramOptions.of(file).shutdownHook(false)))
+        {
+            Versions.save(pk, "n", 5, 10);
+            final String counts = Images.counts(pk.pageCounts());
+            final FolioCursor kept;
+            try (NodeLoad load = pk.prepareLoad("n"))
+            {
+                final ObjLoad obj = load.prepareLoadObj();
+                kept = obj.folioCursor();
+                assertTrue(kept.next());
+                assertEquals(5L * 1_000_003L, kept.buffer().getLong(0));
+                // closed without finish: aborted
+            }
+            assertTrue(kept.buffer().getLong(0) != 5L * 1_000_003L, "the view no longer shows the node's page");
+            assertEquals(counts, Images.counts(pk.pageCounts()));
+
+            final List<Folio> mine = new ArrayList<>();
+            try (NodeLoad load = pk.prepareLoad("n"))
+            {
+                final FolioCursor cursor = load.prepareLoadObj().folioCursor();
+                while (cursor.next())
+                {
+                    if (cursor.index() < 3)
+                    {
+                        mine.add(cursor.folio());
+                    }
+                }
+                load.finish();
+            }
+            for (final Folio folio : mine)
+            {
+                assertEquals(5L * 1_000_003L + folio.index() * 7919L, folio.buffer().getLong(0));
+                pk.freeFolio(folio);
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseToMoveOnceTheLiveNodeWasReplaced()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        try (Pkram pk = Pkram.boot(PkramOptions.of(file).shutdownHook(false)))
+        {
+            Versions.save(pk, "n", 1, 4);
+            try (NodeLoad live = pk.openLive("n"))
+            {
+                final FolioCursor cursor = live.prepareLoadObj().folioCursor();
+                assertTrue(cursor.next());
+                ServiceChild.replaceFirstPage(pk, "n", 2);
+                assertThrows(IllegalStateException.class, cursor::next);
+            }
+        }
+    }
+}
