@@ -498,6 +498,30 @@ public final class Pkram implements AutoCloseable
     }
 
     /**
+     * Warm the pages that hold data: fault in every page the allocator has taken (the preserved image and what
+     * was saved since) on {@code threads} threads, with {@code MADV_POPULATE_READ} (or {@code _WRITE}, for pages
+     * about to be written in place) over each run of them. Boot does not need it: an instance is ready to serve
+     * with no data page touched. Join the future before saying ready for first requests free of page faults, or
+     * let it run in the background. Closing the instance stops it (the future then completes with the pages done).
+     * <p>
+     * Errors: ENODEV not booted or sealed; EINVAL threads below 1; the future completes exceptionally with EIO when
+     * madvise fails.
+     *
+     * @param threads threads to fault with, 1 or more.
+     * @param write   populate for writing.
+     * @return the pages faulted in, once done.
+     */
+    public java.util.concurrent.CompletableFuture<Long> prefault(final int threads, final boolean write)
+    {
+        checkBooted();
+        if (threads < 1)
+        {
+            throw new InvalidArgumentException("prefault needs at least one thread: threads=" + threads);
+        }
+        return Prefault.start(mem, pages.allocator(), nodes, this::isClosed, threads, write);
+    }
+
+    /**
      * Orderly reboot (the reboot notifier, {@code SYS_RESTART}): chain the committed nodes, build the
      * regions list covering every preserved page, write the super block with its commit word last,
      * export the pfn to the pfn file, and release the memory file. With nothing preserved the super block

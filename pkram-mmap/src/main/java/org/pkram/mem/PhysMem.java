@@ -191,6 +191,35 @@ public final class PhysMem implements AutoCloseable
     }
 
     /**
+     * Fault a range of pages in now ({@code MADV_POPULATE_READ} / {@code _WRITE} over the range): warm-up of
+     * pages that hold data, so that first touches later cost nothing.
+     * <p>
+     * Errors: EIO madvise failed (a kernel older than 5.14 has no populate advice: nothing is done there).
+     *
+     * @param pfn   first page.
+     * @param pages number of pages.
+     * @param write populate for writing rather than reading.
+     * @throws PkramIOException          EIO: madvise failed.
+     * @throws IndexOutOfBoundsException a range outside the file.
+     * @throws PkramUnavailableException ENODEV: after {@link #close()}.
+     */
+    public void populate(final long pfn, final long pages, final boolean write)
+    {
+        checkOpen();
+        if (pfn < 0 || pages < 0 || pfn > pfnCount() || pages > pfnCount() - pfn)
+        {
+            throw new IndexOutOfBoundsException("range outside the memory file: pfn=" + pfn + ", pages=" + pages);
+        }
+        final int errno = Native.madvise(mapping.segment().asSlice(Pfn.toAddr(pfn), pages << Pfn.PAGE_SHIFT),
+            write ? Native.MADV_POPULATE_WRITE : Native.MADV_POPULATE_READ);
+        if (errno != 0 && errno != Native.EINVAL)
+        {
+            throw new PkramIOException("madvise(MADV_POPULATE) failed: path=" + path + ", pfn=0x" +
+                Long.toHexString(pfn) + ", pages=" + pages + ", errno=" + Native.errnoName(errno));
+        }
+    }
+
+    /**
      * @return the memory file's path.
      */
     public Path path()
