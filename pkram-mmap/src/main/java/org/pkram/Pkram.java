@@ -645,6 +645,15 @@ public final class Pkram implements AutoCloseable
     }
 
     /**
+     * @return whether the memory's pages may be huge pages (a tmpfs mounted {@code huge=always}, hugetlbfs), and
+     *         what was found.
+     */
+    public org.pkram.mem.HugePages hugePages()
+    {
+        return mem.hugePages();
+    }
+
+    /**
      * @return node handles (save or load) still open.
      */
     public int openHandles()

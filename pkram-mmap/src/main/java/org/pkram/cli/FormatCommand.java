@@ -4,8 +4,10 @@ import org.pkram.Folio;
 import org.pkram.Pkram;
 import org.pkram.boot.PfnFile;
 import org.pkram.error.Errno;
+import org.pkram.error.InvalidArgumentException;
 import org.pkram.error.MemoryFileBusyException;
 import org.pkram.error.PkramException;
+import org.pkram.mem.HugePages;
 
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -45,6 +47,8 @@ final class FormatCommand implements Command
               --size SIZE  bytes: 4096, 64K, 512M, 8G (a multiple of 4096, at least 16K)
               --force      replace an existing file even when it holds preserved nodes
               --sparse     do not allocate the pages now (fast, but a full file system fails later)
+              --huge       refuse a file system that cannot give huge pages (a tmpfs mounted huge=always or
+                           within_size, or hugetlbfs; see README, "Huge pages")
             By default every page is allocated now, so a file too large for /dev/shm fails at once (ENOSPC).
             An existing memory file with nothing preserved is replaced without --force.
             """;
@@ -59,7 +63,7 @@ final class FormatCommand implements Command
     @Override
     public Set<String> flagOptions()
     {
-        return Set.of("--force", "--sparse");
+        return Set.of("--force", "--sparse", "--huge");
     }
 
     @Override
@@ -73,6 +77,12 @@ final class FormatCommand implements Command
         }
         final long size = Sizes.parse(sizeText, "--size");
         final Path file = context.memoryFile();
+        final HugePages huge = HugePages.of(file);
+        if (args.flag("--huge") && !huge.huge())
+        {
+            throw new InvalidArgumentException("the file system cannot give huge pages: " + huge.description() +
+                " (mount a tmpfs with huge=always, or use hugetlbfs)");
+        }
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS))
         {
             final String refusal = whyKeep(context);
@@ -86,7 +96,8 @@ final class FormatCommand implements Command
         Files.deleteIfExists(PfnFile.of(file));
         Pkram.format(file, size, !args.flag("--sparse"));
         context.out().println("formatted " + file + ": " + Sizes.mib(size) + " (" +
-            Sizes.pages(size / Folio.PAGE_SIZE) + ")" + (args.flag("--sparse") ? ", sparse" : ""));
+            Sizes.pages(size / Folio.PAGE_SIZE) + ")" + (args.flag("--sparse") ? ", sparse" : "") +
+            (huge.huge() ? ", huge pages (" + huge.description() + ")" : ""));
         return PkramCli.EXIT_OK;
     }
 

@@ -114,6 +114,7 @@ final class InspectCommand implements Command
         field(out, "header", "magic 0x" + Long.toHexString(header.magic()) + ", format version " +
             header.formatVersion() + ", page size " + header.pageSize() + ", recorded size " + header.fileSize());
         field(out, "created", Instant.ofEpochMilli(header.createdMillis()).toString());
+        field(out, "huge pages", (mem.hugePages().huge() ? "yes: " : "no: ") + mem.hugePages().description());
         field(out, "super block", "header: " + hex(image.headerPfn()) + ", boot parameter: " +
             (image.bootPfn().isPresent() ? hex(image.bootPfn().getAsLong()) : "none") +
             (image.stale() ? " (stale: boot would refuse it)" : ""));

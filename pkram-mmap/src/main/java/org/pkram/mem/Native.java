@@ -39,6 +39,9 @@ final class Native
     /** {@code MADV_POPULATE_READ} (Linux 5.14+): fault the pages in readable. */
     static final int MADV_POPULATE_READ = 22;
 
+    /** {@code MADV_HUGEPAGE}: back this range with transparent huge pages where the file system allows. */
+    static final int MADV_HUGEPAGE = 14;
+
     /** {@code MADV_POPULATE_WRITE} (Linux 5.14+): fault the pages in writable, allocating tmpfs backing. */
     static final int MADV_POPULATE_WRITE = 23;
 

@@ -72,6 +72,7 @@ public final class PhysMem implements AutoCloseable
     private final long address;
     private final long size;
     private final boolean readOnly;
+    private final HugePages hugePages;
 
     /**
      * @param path     the memory file.
@@ -85,6 +86,12 @@ public final class PhysMem implements AutoCloseable
         this.address = mapping.address();
         this.size = mapping.size();
         this.readOnly = readOnly;
+        this.hugePages = HugePages.of(path);
+        if (hugePages.needsAdvice())
+        {
+            // huge=advise (or shmem_enabled=advise for a memfd): huge pages only where the mapping asks for them.
+            Native.madvise(mapping.segment(), Native.MADV_HUGEPAGE);
+        }
     }
 
     /**
@@ -217,6 +224,14 @@ public final class PhysMem implements AutoCloseable
             throw new PkramIOException("madvise(MADV_POPULATE) failed: path=" + path + ", pfn=0x" +
                 Long.toHexString(pfn) + ", pages=" + pages + ", errno=" + Native.errnoName(errno));
         }
+    }
+
+    /**
+     * @return whether the file's pages may be huge pages, and why (its mount, or {@code shmem_enabled}).
+     */
+    public HugePages hugePages()
+    {
+        return hugePages;
     }
 
     /**

@@ -76,6 +76,26 @@ class CliResumeIT
         assertFalse(ok(Launcher.pkram("--mem", mem, "ls")).out().contains("vm0"), "the finished load consumed it");
     }
 
+    @Test
+    void shouldFormatWithHugeOnlyWhereTheFileSystemGivesHugePages()
+    {
+        final Path mem = dir.resolve("huge.mem");
+        final org.pkram.mem.HugePages backing = org.pkram.mem.HugePages.of(mem);
+        final Launcher.Result result = Launcher.pkram("--mem", mem.toString(), "format", "--size", "16M", "--huge");
+        if (backing.huge())
+        {
+            assertEquals(0, result.status(), result::toString);
+            assertTrue(result.out().contains(", huge pages ("), result::toString);
+        }
+        else
+        {
+            assertEquals(1, result.status(), result::toString);
+            assertTrue(result.err().startsWith("pkram: format: EINVAL: the file system cannot give huge pages: " +
+                backing.description()), result::toString);
+            assertFalse(java.nio.file.Files.exists(mem), "nothing created");
+        }
+    }
+
     private static Launcher.Result ok(final Launcher.Result result)
     {
         assertEquals(0, result.status(), result::toString);
