@@ -25,6 +25,11 @@ final class FolioViewSet
      */
     synchronized boolean add(final UnsafeBuffer view)
     {
+        return addRef(new WeakReference<>(view));
+    }
+
+    private synchronized boolean addRef(final WeakReference<UnsafeBuffer> ref)
+    {
         if (gone)
         {
             return false;
@@ -37,10 +42,10 @@ final class FolioViewSet
         {
             // Views their holders dropped are cleared by the GC; drop them from the list as it grows, so
             // the list stays proportional to the views still held.
-            views.removeIf(ref -> ref.get() == null);
+            views.removeIf(r -> r.get() == null);
             viewsAtLastPurge = views.size();
         }
-        views.add(new WeakReference<>(view));
+        views.add(ref);
         return true;
     }
 
@@ -81,7 +86,8 @@ final class FolioViewSet
                 continue;
             }
             final long pfn = (view.addressOffset() - base) >>> org.pkram.layout.Pfn.PAGE_SHIFT;
-            if (heir == null || !keep.test(pfn) || !heir.add(view))
+            // A kept view moves to the heir as it is: its reference is reused, nothing is allocated per view.
+            if (heir == null || !keep.test(pfn) || !heir.addRef(ref))
             {
                 FolioViews.detach(view);
             }

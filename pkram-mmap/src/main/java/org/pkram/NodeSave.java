@@ -5,11 +5,12 @@ import org.pkram.error.InvalidArgumentException;
 import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.ObjDescriptor;
 
-import org.agrona.collections.LongHashSet;
+import org.pkram.boot.PageBitmap;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.function.LongPredicate;
 
 /**
  * A node being saved: the save side of {@code struct pkram_stream}. Add objects, then
@@ -38,8 +39,11 @@ public final class NodeSave implements AutoCloseable
     private final UnsafeBuffer node;
     private ObjSave current;
     private State state = State.OPEN;
-    /** A replace: pfns of the folios shared with the version it replaces (each at most once). */
-    private LongHashSet shared;
+    /**
+     * A replace: first pfns of the folios shared with the version it replaces (each at most once). A bitmap of the
+     * file, one bit a page: a hash set cost more than the rest of a checkpoint of a mostly shared state together.
+     */
+    private PageBitmap shared;
     private List<Folio> sharedFolios;
 
     NodeSave(final Pkram pkram, final NodeRecord record, final UnsafeBuffer node)
@@ -91,6 +95,15 @@ public final class NodeSave implements AutoCloseable
     }
 
     /**
+     * @return the first pfns this save shares with the version it replaces.
+     */
+    private LongPredicate keep()
+    {
+        final PageBitmap bits = shared;
+        return bits == null ? pfn -> false : pfn -> pfn >= 0 && pfn < bits.pfnCount() && bits.get(pfn);
+    }
+
+    /**
      * @return true when {@code folio} is a folio of the version this save replaces (it may be shared).
      */
     boolean shares(final Folio folio)
@@ -105,10 +118,10 @@ public final class NodeSave implements AutoCloseable
     {
         if (shared == null)
         {
-            shared = new LongHashSet();
+            shared = new PageBitmap(pkram.mem().pfnCount());
             sharedFolios = new ArrayList<>();
         }
-        if (!shared.add(folio.pfn()))
+        if (!shared.claim(folio.pfn(), 0))
         {
             throw new IllegalStateException("folio is already saved in this new version: " + folio);
         }
@@ -144,8 +157,8 @@ public final class NodeSave implements AutoCloseable
             {
                 final NodeRecord old = nodes.commitReplace(record, node);
                 state = State.FINISHED;
-                final LongHashSet keep = shared == null ? new LongHashSet() : shared;
-                old.views.detachAllBut(keep::contains, record.views, pkram.mem().segment().address());
+                final LongPredicate keep = keep();
+                old.views.detachAllBut(keep, record.views, pkram.mem().segment().address());
                 if (sharedFolios != null)
                 {
                     for (final Folio folio : sharedFolios)
@@ -153,7 +166,7 @@ public final class NodeSave implements AutoCloseable
                         folio.movedTo(record);
                     }
                 }
-                pkram.pages().truncator().truncateNode(old.pfn, keep::contains);
+                pkram.pages().truncator().truncateNode(old.pfn, keep);
             }
             finally
             {
@@ -177,12 +190,12 @@ public final class NodeSave implements AutoCloseable
         state = State.DISCARDED;
         final Truncator truncator = pkram.pages().truncator();
         // Folios shared with the version a replace would have replaced stay that version's.
-        final LongHashSet keep = shared == null ? new LongHashSet() : shared;
+        final LongPredicate keep = keep();
         Truncator.reclaim(pkram.nodes(), () ->
         {
             pkram.nodes().discard(record);
             return List.of(record);
-        }, taken -> truncator.truncateNode(taken.pfn, keep::contains));
+        }, taken -> truncator.truncateNode(taken.pfn, keep));
     }
 
     /**
