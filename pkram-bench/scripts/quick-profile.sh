@@ -8,6 +8,7 @@
 #   LoadBenchmark (1M folios, with -prof gc) and BootBenchmark at 4 GiB against their metadata floors;
 #   FirstBootBenchmark: the first boot of fresh JVMs against their second;
 #   DurableCommitBenchmark, ParallelSaveBenchmark;
+#   CheckpointBenchmark: a checkpoint after changing 1% of 1 GiB, pkram's replace against a full copy (~3 min);
 # then ResultsReport writes the tables (results/restart.md) and the chart (results/restart.png).
 #
 # Usage: bash pkram-bench/scripts/quick-profile.sh        (from anywhere; results go to pkram-bench/results)
@@ -39,6 +40,7 @@ PEER_FLAGS=$(java -cp "$JAR" org.pkram.bench.PeerFlags)
 # Leftovers of an interrupted run of these benchmarks (only their own directories).
 rm -rf /dev/shm/pkram-restart-* /dev/shm/pkram-process-* /dev/shm/pkram-transfer-* /dev/shm/pkram-parallel-* \
     /dev/shm/pkram-probe-* /tmp/pkram-durable-*
+rm -rf /dev/shm/pkram-checkpoint-*
 
 # A tmpfs that backs files with 2 MiB pages, mounted for this run only.
 HUGE_DIR=${HUGE_DIR:-/mnt/pkram-huge}
@@ -65,6 +67,8 @@ TRANSFER_ARGS="org.pkram.cli.FileTransferBenchmark -p sizeMiB=1024 -wi 2 -i 5 -f
 PROCESS_ARGS="org.pkram.bench.ProcessRestartBenchmark -p sizeMiB=4096 -p dir=/dev/shm -wi 1 -i 5 -foe false -rf json -rff $OUT/process.json"
 DURABLE_ARGS="org.pkram.bench.DurableCommitBenchmark -wi 2 -w 1 -i 3 -r 1 -foe false -rf json -rff $OUT/durable.json"
 PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe false -rf json -rff $OUT/parallel.json"
+# Forks, warm-ups and iterations as CheckpointBenchmark sets them (2 forks, 5 + 10 single shots each).
+CHECKPOINT_ARGS="org.pkram.bench.CheckpointBenchmark -p sizeMiB=1024 -foe false -rf json -rff $OUT/checkpoint.json"
 
 {
     cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
@@ -88,6 +92,7 @@ PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe f
     echo "jmh first boot: java -jar $JAR $FIRST_BOOT_ARGS"
     echo "jmh durable: java -jar $JAR $DURABLE_ARGS"
     echo "jmh parallel: java -jar $JAR $PARALLEL_ARGS"
+    echo "jmh checkpoint: java -jar $JAR $CHECKPOINT_ARGS"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt"
 
@@ -136,6 +141,8 @@ echo "quick-profile: DurableCommitBenchmark"
 run_jmh "$OUT/durable.log" $DURABLE_ARGS
 echo "quick-profile: ParallelSaveBenchmark"
 run_jmh "$OUT/parallel.log" $PARALLEL_ARGS
+echo "quick-profile: CheckpointBenchmark"
+run_jmh "$OUT/checkpoint.log" $CHECKPOINT_ARGS
 echo "quick-profile: benchmarks took $(( $(date +%s) - start ))s"
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min load average when the run ended)" >> "$OUT/machine.txt"
 

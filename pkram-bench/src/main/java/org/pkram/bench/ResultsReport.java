@@ -24,7 +24,8 @@ import com.google.gson.JsonParser;
  * Turns a quick-profile run into {@code restart.md} (tables, goals, errors, machine, command) and
  * {@code restart.png} (the chart): reads, from the results directory, the JMH JSON files
  * {@code restart.json}, {@code process.json}, {@code transfer.json}, {@code load.json},
- * {@code boot-floor.json}, {@code first-boot.json}, {@code durable.json} and {@code parallel.json}, the JMH
+ * {@code boot-floor.json}, {@code first-boot.json}, {@code durable.json}, {@code parallel.json} and
+ * {@code checkpoint.json} ({@link CheckpointTable}), the JMH
  * logs
  * {@code restart.log} and {@code process.log} (footprints and failures), {@code machine.txt}
  * ({@code key: value} lines) and {@code peer-probe.txt}. The restart sections are {@link RestartTables}'.
@@ -135,6 +136,7 @@ public final class ResultsReport
         floors.addAll(results(dir.resolve("first-boot.json")));
         final List<Result> durable = results(dir.resolve("durable.json"));
         final List<Result> parallel = results(dir.resolve("parallel.json"));
+        final List<Result> checkpoint = results(dir.resolve("checkpoint.json"));
         final List<String> log = lines(dir.resolve("restart.log"));
         final Map<String, String> failures = failures(log);
         failures.putAll(failures(lines(dir.resolve("process.log"))));
@@ -149,6 +151,7 @@ public final class ResultsReport
         RestartTables.process(md, process, failures);
         TransferTable.table(md, transfer);
         FloorTable.table(md, floors);
+        CheckpointTable.table(md, checkpoint);
         if (!failures.isEmpty())
         {
             md.append("## Failures\n\n");
@@ -156,7 +159,7 @@ public final class ResultsReport
             md.append('\n');
         }
         footprints(md, log);
-        goals(md, restart, process, transfer, floors, parallel);
+        goals(md, restart, process, transfer, floors, parallel, checkpoint);
         durableTable(md, durable);
         parallelTable(md, parallel);
         probe(md, lines(dir.resolve("peer-probe.txt")));
@@ -203,7 +206,8 @@ public final class ResultsReport
     }
 
     private static void goals(final StringBuilder md, final List<Result> restart, final List<Result> process,
-        final List<Result> transfer, final List<Result> floors, final List<Result> parallel)
+        final List<Result> transfer, final List<Result> floors, final List<Result> parallel,
+        final List<Result> checkpoint)
     {
         md.append("## Goals\n\n| goal | result | met |\n|---|---|---|\n");
         if (restart.isEmpty() && process.isEmpty())
@@ -213,6 +217,7 @@ public final class ResultsReport
         RestartTables.goals(md, restart, process);
         TransferTable.goals(md, transfer);
         FloorTable.goals(md, floors);
+        CheckpointTable.goals(md, checkpoint);
         for (final String pages : distinct(parallel, "pagesPerNode"))
         {
             for (final String source : List.of("folios", "heap"))

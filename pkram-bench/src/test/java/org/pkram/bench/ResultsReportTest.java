@@ -247,6 +247,28 @@ class ResultsReportTest
     }
 
     @Test
+    void shouldHoldTheCheckpointReplaceToFivePercentOfAFullCopy() throws Exception
+    {
+        final String md = ResultsReport.markdown(fixture());
+
+        assertLine(md, "## Checkpoint after changing 1% of the state, ms (`CheckpointBenchmark`)");
+        assertLine(md, "| size | pages changed | touchChanged (floor) | replace | fullCopy | replace ÷ fullCopy | " +
+            "replace ÷ floor |");
+        // 64 MiB = 16,384 pages, 1% = 163; floor 0.1-0.3, replace 1-2, copy 40-60: 1.5 / 50 = 3%, 1.5 / 0.2 = 7.5.
+        assertLine(md, "| 64 MiB | 163 | 0.200 (0.100–0.300) | **1.50** (1.00–2.00) | 50.0 (40.0–60.0) | 3.0% | " +
+            "7.50× |");
+        // 1 GiB = 262,144 pages, 1% = 2,621; 40 / 400 = 10%, 40 / 3 = 13.33; the smaller size comes first.
+        assertLine(md, "| 1 GiB | 2,621 | 3.00 (2.00–4.00) | **40.0** (35.0–45.0) | 400 (390–410) | 10.0% | " +
+            "13.33× |");
+        assertTrue(md.indexOf("| 64 MiB | 163 |") < md.indexOf("| 1 GiB | 2,621 |"), md);
+        // 10% against 5%: 2× short; 3% meets it.
+        assertLine(md, "| checkpoint of 1 GiB after changing 1%: replace ≤ 5% of a full copy | 10.0% (40.0 ms " +
+            "against 400 ms) | **no**, gap 2.00× |");
+        assertLine(md, "| checkpoint of 64 MiB after changing 1%: replace ≤ 5% of a full copy | 3.0% (1.50 ms " +
+            "against 50.0 ms) | yes |");
+    }
+
+    @Test
     void shouldFailOnAFileThatIsNotJson(@TempDir final Path dir) throws IOException
     {
         final Path json = dir.resolve("restart.json");
