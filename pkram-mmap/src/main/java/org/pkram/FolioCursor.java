@@ -108,6 +108,21 @@ public final class FolioCursor
         return obj.folioAt(entries.pfn(), entries.order(), entries.index());
     }
 
+    /**
+     * @return the node a live handle's cursor walks (its folios are that node's), or null for a load's.
+     */
+    NodeRecord liveRecord()
+    {
+        return positioned ? obj.liveRecord() : null;
+    }
+
+    @Override
+    public String toString()
+    {
+        return positioned ? "FolioCursor{pfn=0x" + Long.toHexString(entries.pfn()) + ", order=" + entries.order() +
+            ", index=" + entries.index() + "}" : "FolioCursor{not on a folio}";
+    }
+
     private void checkPositioned()
     {
         if (!positioned)

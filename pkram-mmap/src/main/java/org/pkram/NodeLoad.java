@@ -163,6 +163,11 @@ public final class NodeLoad implements AutoCloseable
      * @return where views of this handle's folios are remembered: the node's (live), or the load's (detached if it
      *         aborts).
      */
+    NodeRecord liveRecord()
+    {
+        return live ? record : null;
+    }
+
     FolioViewSet viewSet()
     {
         return live ? record.views : handedOut;

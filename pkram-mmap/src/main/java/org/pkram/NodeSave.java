@@ -112,20 +112,35 @@ public final class NodeSave implements AutoCloseable
     }
 
     /**
-     * Share a folio of the old version: refused twice, since a page referenced twice is a corrupt image.
+     * @return true when {@code cursor} is on a folio of a live handle of the version this save replaces.
      */
-    void share(final Folio folio)
+    boolean sharesFrom(final FolioCursor cursor)
+    {
+        return record.replaces != null && cursor.liveRecord() == record.replaces;
+    }
+
+    /**
+     * Share a folio of the old version: refused twice, since a page referenced twice is a corrupt image.
+     *
+     * @param pfn   its first pfn.
+     * @param folio its object, to hand to the new version at the finish; null for one shared through a cursor.
+     */
+    void share(final long pfn, final Folio folio)
     {
         if (shared == null)
         {
             shared = new PageBitmap(pkram.mem().pfnCount());
             sharedFolios = new ArrayList<>();
         }
-        if (!shared.claim(folio.pfn(), 0))
+        if (!shared.claim(pfn, 0))
         {
-            throw new IllegalStateException("folio is already saved in this new version: " + folio);
+            throw new IllegalStateException("folio is already saved in this new version: pfn=0x" +
+                Long.toHexString(pfn));
         }
-        sharedFolios.add(folio);
+        if (folio != null)
+        {
+            sharedFolios.add(folio);
+        }
     }
 
     /**

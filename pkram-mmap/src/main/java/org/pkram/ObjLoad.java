@@ -100,6 +100,11 @@ public final class ObjLoad implements AutoCloseable
         return node.viewSet();
     }
 
+    NodeRecord liveRecord()
+    {
+        return node.liveRecord();
+    }
+
 
     /**
      * Copy up to {@code length} bytes of the byte stream into {@code dst}.

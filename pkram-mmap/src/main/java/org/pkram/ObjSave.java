@@ -91,7 +91,7 @@ public final class ObjSave implements AutoCloseable
         if (folio.state() == Folio.State.SAVED && node.shares(folio))
         {
             checkIndex(index, folio.pageCount());
-            node.share(folio);
+            node.share(folio.pfn(), folio);
             folios.append(folio.pfn(), folio.order(), index);
             return;
         }
@@ -115,6 +115,31 @@ public final class ObjSave implements AutoCloseable
         }
         folios.append(folio.pfn(), folio.order(), index);
         folio.saved(node.record());
+    }
+
+    /**
+     * Share the folio a cursor is on into this new version of its node, by reference, with no {@link Folio} object:
+     * the checkpoint of a large, mostly unchanged state ({@link Pkram#prepareReplace(String)}) in constant memory.
+     * The cursor must come from a live handle ({@link Pkram#openLive(String)}) of the version this save replaces;
+     * each folio is shared at most once. Once the replace finishes, the folio is the new version's.
+     *
+     * @param cursor a cursor on a folio of the version being replaced.
+     * @param index  its mapping index in the new version.
+     * @throws IllegalStateException the cursor is not on such a folio, or the folio is shared already.
+     */
+    public void saveFolio(final FolioCursor cursor, final long index)
+    {
+        checkFolios();
+        if (!node.sharesFrom(cursor))
+        {
+            throw new IllegalStateException("a cursor's folio can be saved only into a new version of its own node, " +
+                "from a live handle of the version being replaced (prepareReplace): " + cursor);
+        }
+        final long pfn = cursor.pfn();
+        final int order = cursor.order();
+        checkIndex(index, Pfn.pageCount(order));
+        node.share(pfn, null);
+        folios.append(pfn, order, index);
     }
 
     /**

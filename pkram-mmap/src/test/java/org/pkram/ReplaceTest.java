@@ -18,6 +18,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Atomic replace (DESIGN section 7): a new version of a node, sharing folios with the old one by reference, is
@@ -97,6 +98,52 @@ class ReplaceTest
             assertEquals(List.of(2L, 2L, 1L, 1L, 1L, 1L, 1L, 1L), Versions.liveVersions(pk, "n"));
             assertEquals(Versions.all(9, 1), Versions.liveVersions(pk, "before"));
             assertEquals(Versions.all(9, 1), Versions.liveVersions(pk, "after"));
+        }
+    }
+
+    @Test
+    void shouldShareFoliosThroughACursorWithNoObjectPerFolio()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        try (Pkram pk = boot(file, Mode.CRASH_SAFE))
+        {
+            Versions.save(pk, "n", 1, 1500);
+            Versions.save(pk, "m", 1, 1);
+            final long used = pk.pageCounts().used();
+            try (NodeLoad live = pk.openLive("n"); NodeLoad other = pk.openLive("m");
+                NodeSave next = pk.prepareReplace("n"))
+            {
+                final ObjSave out = next.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES);
+                final FolioCursor foreign = other.prepareLoadObj().folioCursor();
+                assertTrue(foreign.next());
+                assertThrows(IllegalStateException.class, () -> out.saveFolio(foreign, 0), "another node's folio");
+                final FolioCursor cursor = live.prepareLoadObj().folioCursor();
+                while (cursor.next())
+                {
+                    if (cursor.index() == 7)
+                    {
+                        final Folio copy = pk.allocFolio(0);
+                        Versions.stamp(copy, 2, 7);
+                        out.saveFolio(copy, 7);
+                    }
+                    else
+                    {
+                        out.saveFolio(cursor, cursor.index());
+                    }
+                }
+                assertThrows(IllegalStateException.class, () -> out.saveFolio(cursor, 0), "past the end");
+                out.write("version 2".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 9);
+                out.finish();
+                next.finish();
+            }
+            assertEquals(used, pk.pageCounts().used(), "one page copied, one freed, the rest shared");
+            final List<Long> expected = new ArrayList<>(Versions.all(1, 1500));
+            expected.set(7, 2L);
+            assertEquals(expected, Versions.liveVersions(pk, "n"));
+        }
+        try (Pkram pk = boot(file, Mode.CRASH_SAFE))
+        {
+            assertEquals(2L, Versions.liveVersions(pk, "n").get(7));
         }
     }
 

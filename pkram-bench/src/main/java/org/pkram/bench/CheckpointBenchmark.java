@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pkram.DataKind;
 import org.pkram.Folio;
+import org.pkram.FolioCursor;
 import org.pkram.NodeLoad;
 import org.pkram.NodeSave;
 import org.pkram.ObjLoad;
@@ -250,8 +251,9 @@ public class CheckpointBenchmark extends BaseBenchmark
             ObjLoad in;
             while ((in = live.prepareLoadObj()) != null)
             {
-                Folio folio;
-                while ((folio = in.loadFolio()) != null)
+                // A cursor: the unchanged folios are shared with no object per folio.
+                final FolioCursor folio = in.folioCursor();
+                while (folio.next())
                 {
                     final long index = folio.index();
                     final int slot = slotOf[(int)index];

@@ -280,25 +280,8 @@ final class Native
     {
         try (Arena arena = Arena.ofConfined())
         {
-            final MemorySegment state = arena.allocate(CALL_STATE);
             final MemorySegment name = arena.allocateFrom(path.toString());
-            while (true)
-            {
-                final int fd = (int)Fd.OPEN.invokeExact(state, name, flags, mode);
-                if (fd >= 0)
-                {
-                    return fd;
-                }
-                final int errno = errno(state);
-                if (errno != EINTR)
-                {
-                    return -errno;
-                }
-            }
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("open", t);
+            return retryingEintr("open", state -> (int)Fd.OPEN.invokeExact(state, name, flags, mode));
         }
     }
 
@@ -434,27 +417,7 @@ final class Native
      */
     static int fallocate(final int fd, final long length)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            while (true)
-            {
-                final int rc = (int)Fallocate.HANDLE.invokeExact(state, fd, 0, 0L, length);
-                if (rc == 0)
-                {
-                    return 0;
-                }
-                final int errno = errno(state);
-                if (errno != EINTR)
-                {
-                    return -errno;
-                }
-            }
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("fallocate", t);
-        }
+        return retryingEintr("fallocate", state -> (int)Fallocate.HANDLE.invokeExact(state, fd, 0, 0L, length));
     }
 
     /**
@@ -488,27 +451,7 @@ final class Native
      */
     static int ftruncate(final int fd, final long length)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            while (true)
-            {
-                final int rc = (int)Ftruncate.HANDLE.invokeExact(state, fd, length);
-                if (rc == 0)
-                {
-                    return 0;
-                }
-                final int errno = errno(state);
-                if (errno != EINTR)
-                {
-                    return -errno;
-                }
-            }
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("ftruncate", t);
-        }
+        return retryingEintr("ftruncate", state -> (int)Ftruncate.HANDLE.invokeExact(state, fd, length));
     }
 
     /**
@@ -569,27 +512,8 @@ final class Native
      */
     static int msync(final long addr, final long length)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            while (true)
-            {
-                final int rc = (int)Msync.HANDLE.invokeExact(state, MemorySegment.ofAddress(addr), length, MS_SYNC);
-                if (rc == 0)
-                {
-                    return 0;
-                }
-                final int errno = errno(state);
-                if (errno != EINTR)
-                {
-                    return -errno;
-                }
-            }
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("msync", t);
-        }
+        return retryingEintr("msync", state -> (int)Msync.HANDLE.invokeExact(state, MemorySegment.ofAddress(addr),
+            length, MS_SYNC));
     }
 
     /**
@@ -665,6 +589,45 @@ final class Native
         catch (final IOException | UnsupportedOperationException ex)
         {
             throw new IllegalStateException("cannot read this process's uid from /proc/self", ex);
+        }
+    }
+
+    /**
+     * A downcall that returns -1 and sets errno on failure, with errno captured in {@code state}.
+     */
+    @FunctionalInterface
+    private interface Call
+    {
+        int invoke(MemorySegment state) throws Throwable;
+    }
+
+    /**
+     * Make a call again while it fails with EINTR (a signal arrived: nothing was done).
+     *
+     * @return its non-negative result, or {@code -errno}.
+     */
+    private static int retryingEintr(final String name, final Call call)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment state = arena.allocate(CALL_STATE);
+            while (true)
+            {
+                final int rc = call.invoke(state);
+                if (rc >= 0)
+                {
+                    return rc;
+                }
+                final int errno = errno(state);
+                if (errno != EINTR)
+                {
+                    return -errno;
+                }
+            }
+        }
+        catch (final Throwable t)
+        {
+            throw downcallFailed(name, t);
         }
     }
 
