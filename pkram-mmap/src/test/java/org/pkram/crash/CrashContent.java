@@ -1,6 +1,8 @@
 package org.pkram.crash;
 
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
 import org.pkram.DataKind;
 import org.pkram.Folio;
 import org.pkram.NodeLoad;
@@ -26,21 +28,39 @@ import java.util.zip.CRC32C;
 import static org.pkram.testing.SplitMix64.mix;
 
 /**
- * Checksummed node content for the crash tests. Everything a node holds is derived from one seed: one
- * to three data objects (folios of orders 0..3 with index gaps, and/or a byte stream of up to three
- * pages), in one node in eight an object of 511..1020 folios (more than a link holds, so the save rolls
- * over to a new link), then a header object (saved last, so loaded first) recording the node's name, version and
- * seed under a CRC. A loader reads the header, regenerates the layout from the seed and checks every
- * folio (order, index, each word) and every byte, so any process can verify a node it did not save.
+ * Checksummed node content for the crash tests. A node's layout is derived from one seed: one to three data
+ * objects (folios of orders 0..3 with index gaps, and/or a byte stream of up to three pages), in one node in
+ * eight an object of 511..1020 folios (more than a link holds, so the save rolls over to a new link), then a
+ * header object (saved last, so loaded first) recording the node's name, version and seed under a CRC.
+ * <p>
+ * Versions are told apart by their content. The byte streams are a function of the seed and the version. Every
+ * folio page carries a <em>stamp</em> in its first 8 bytes: {@code writeVersion << 1 | slot}, where
+ * {@code writeVersion} is the (run-unique) version of the save, replace or in-place write that wrote the page.
+ * The page's body is two slots, bytes 8..2047 and 2048..4095; the slot the stamp names holds words that are a
+ * function of the seed, the object, the page's mapping index and the stamp; the other slot is not read. A write
+ * in place ({@link #writePage}) fills the other slot first and then publishes it with one 8-byte release store
+ * of the new stamp, so a page is always consistent with its stamp, whenever the writer dies (as LMDB flips its
+ * meta pages). A page whose stamp does not match its body, or whose stamp is not the one the model expects,
+ * is a finding.
+ * <p>
+ * A node's folio pages are numbered in save order (object 0 first, each folio's pages in order): the same
+ * numbering for every version of a node, since a replace keeps the seed and so the layout. A loader reads the
+ * header, regenerates the layout from the seed, checks every folio (order, index, each page against its stamp)
+ * and every byte, and returns the stamps it read, so any process can verify a node it did not save and the
+ * parent decides whether those stamps are the ones the node may hold.
  */
 final class CrashContent
 {
-    private static final long MAGIC = 0x3148534152434B50L; // "PKCRASH1", little-endian
+    private static final long MAGIC = 0x3248534152434B50L; // "PKCRASH2", little-endian
     private static final int MAX_OBJS = 3;
     private static final int MAX_FOLIOS = 6;
     private static final int MAX_ORDER = 3;
     /** One node in this many gets an object of more folios than a link holds, so its save rolls links over. */
     private static final int ROLLOVER_ONE_IN = 8;
+    /** The second slot of a page starts here; the first one at byte 8, after the stamp. */
+    private static final int SLOT_1 = Pfn.PAGE_SIZE / 2;
+    /** An in-place write changes at most this many pages. */
+    private static final int MAX_WRITE_PAGES = 32;
 
     /** One data object of a node: what it holds, in save order. */
     record ObjSpec(int[] orders, long[] indexes, int byteLength, long bytesSeed)
@@ -96,8 +116,38 @@ final class CrashContent
         }
     }
 
-    /** What a load found: the header's version and seed, and the folios kept (by object, save order). */
-    record Loaded(long version, long seed, Folio[][] kept)
+    /**
+     * A node's layout and the numbering of its folio pages.
+     *
+     * @param objs      the data objects, in save order.
+     * @param firstPage per object and folio, the number of the folio's first page.
+     * @param pages     folio pages in all.
+     */
+    record Layout(List<ObjSpec> objs, int[][] firstPage, int pages)
+    {
+        /** @return the object of page {@code page}, its folio and the page's place in that folio. */
+        int[] locate(final int page)
+        {
+            for (int j = 0; j < objs.size(); j++)
+            {
+                final int[] first = firstPage[j];
+                for (int i = 0; i < first.length; i++)
+                {
+                    if (page >= first[i] && page < first[i] + (1 << objs.get(j).orders()[i]))
+                    {
+                        return new int[] {j, i, page - first[i]};
+                    }
+                }
+            }
+            throw new IllegalArgumentException("no folio page " + page + " in " + pages);
+        }
+    }
+
+    /**
+     * What a load or a live read found: the header's version and seed, the stamp of every folio page (0 where
+     * a partial load did not get), and the folios kept (by object, save order).
+     */
+    record Loaded(long version, long seed, long[] stamps, boolean complete, Folio[][] kept)
     {
     }
 
@@ -108,8 +158,25 @@ final class CrashContent
         FREE_AT_ONCE,
         /** Free every folio after the load finished. */
         FREE_AFTER_FINISH,
-        /** Keep them (in {@link Loaded#kept()}) to save them again in another node. */
+        /** Keep them (in {@link Loaded#kept()}): to save them again in another node, or (live) to write them. */
         KEEP
+    }
+
+    /** What a new version does with each folio of the version it replaces. */
+    enum Share
+    {
+        /** Saved again by reference: the two versions share the pages. */
+        SHARE,
+        /** A new folio with the same bytes (so the same stamps). */
+        COPY,
+        /** A new folio written anew, stamped with the new version. */
+        REWRITE
+    }
+
+    /** Where a save takes the folio for object {@code obj}, folio {@code i}. */
+    interface FolioSource
+    {
+        Folio folio(int obj, int i, int order, long index);
     }
 
     /** A content mismatch: what the node held is not what was saved. */
@@ -175,6 +242,28 @@ final class CrashContent
     }
 
     /**
+     * @param seed the node's content seed.
+     * @return its layout and folio page numbering.
+     */
+    static Layout layout(final long seed)
+    {
+        final List<ObjSpec> objs = spec(seed);
+        final int[][] first = new int[objs.size()][];
+        int pages = 0;
+        for (int j = 0; j < objs.size(); j++)
+        {
+            final int[] orders = objs.get(j).orders();
+            first[j] = new int[orders.length];
+            for (int i = 0; i < orders.length; i++)
+            {
+                first[j][i] = pages;
+                pages += 1 << orders[i];
+            }
+        }
+        return new Layout(objs, first, pages);
+    }
+
+    /**
      * @return true when a node of this seed has an object whose folio stream rolls over to a second link.
      */
     static boolean rollsOver(final long seed)
@@ -188,6 +277,136 @@ final class CrashContent
         }
         return false;
     }
+
+    // ------------------------------------------------------------------------------------------------
+    // Stamps: which write a page holds
+
+    /**
+     * @param writeVersion the version of the save, replace or write.
+     * @param slot         the body slot, 0 or 1.
+     * @return the stamp.
+     */
+    static long stamp(final long writeVersion, final int slot)
+    {
+        return writeVersion << 1 | slot;
+    }
+
+    /**
+     * @return the stamps of a node saved anew with {@code version}: every page in slot 0.
+     */
+    static long[] freshStamps(final long seed, final long version)
+    {
+        final long[] stamps = new long[layout(seed).pages()];
+        Arrays.fill(stamps, stamp(version, 0));
+        return stamps;
+    }
+
+    /**
+     * @return one number for a node's page stamps, for the lines a child prints.
+     */
+    static long digest(final long[] stamps)
+    {
+        long digest = stamps.length;
+        for (final long stamp : stamps)
+        {
+            digest = mix(digest, stamp);
+        }
+        return digest;
+    }
+
+    /**
+     * @param seed      the node's seed.
+     * @param shareSeed the replace's choice seed.
+     * @return per folio (objects in save order, folios in order), what the new version does with it.
+     */
+    static Share[][] shareChoices(final long seed, final long shareSeed)
+    {
+        final List<ObjSpec> objs = spec(seed);
+        final SplittableRandom random = new SplittableRandom(shareSeed);
+        // Some replaces share everything, some nothing, most a mix.
+        final int mode = random.nextInt(6);
+        final Share[][] choices = new Share[objs.size()][];
+        for (int j = 0; j < objs.size(); j++)
+        {
+            choices[j] = new Share[objs.get(j).orders().length];
+            for (int i = 0; i < choices[j].length; i++)
+            {
+                choices[j][i] = switch (mode)
+                {
+                    case 0 -> Share.SHARE;
+                    case 1 -> Share.REWRITE;
+                    default -> Share.values()[random.nextInt(Share.values().length)];
+                };
+            }
+        }
+        return choices;
+    }
+
+    /**
+     * @return the stamps of a new version made from a version with {@code old} stamps by {@link #shareChoices}.
+     */
+    static long[] replacedStamps(final long seed, final long[] old, final long shareSeed, final long newVersion)
+    {
+        final Layout layout = layout(seed);
+        final Share[][] choices = shareChoices(seed, shareSeed);
+        final long[] stamps = old.clone();
+        for (int j = 0; j < choices.length; j++)
+        {
+            for (int i = 0; i < choices[j].length; i++)
+            {
+                if (choices[j][i] == Share.REWRITE)
+                {
+                    final int first = layout.firstPage()[j][i];
+                    Arrays.fill(stamps, first, first + (1 << layout.objs().get(j).orders()[i]), stamp(newVersion, 0));
+                }
+            }
+        }
+        return stamps;
+    }
+
+    /**
+     * @return the folio pages an in-place write of this seed changes, distinct, in the order it writes them.
+     */
+    static int[] writePages(final long seed, final long writeSeed)
+    {
+        final int pages = layout(seed).pages();
+        if (pages == 0)
+        {
+            return new int[0];
+        }
+        final SplittableRandom random = new SplittableRandom(writeSeed);
+        final int[] all = new int[pages];
+        for (int p = 0; p < pages; p++)
+        {
+            all[p] = p;
+        }
+        final int count = 1 + random.nextInt(Math.min(pages, MAX_WRITE_PAGES));
+        for (int k = 0; k < count; k++)
+        {
+            final int pick = k + random.nextInt(pages - k);
+            final int t = all[k];
+            all[k] = all[pick];
+            all[pick] = t;
+        }
+        return Arrays.copyOf(all, count);
+    }
+
+    /**
+     * @return the stamp each page of {@code pages} gets from an in-place write of {@code writeVersion} over
+     *         pages stamped {@code old}: the other slot.
+     */
+    static long[] written(final long[] old, final int[] pages, final long writeVersion)
+    {
+        final long[] stamps = new long[pages.length];
+        for (int k = 0; k < pages.length; k++)
+        {
+            stamps[k] = stamp(writeVersion, 1 - (int)(old[pages[k]] & 1));
+        }
+        return stamps;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Image accounting
 
     /**
      * @return pages a committed node of this seed and name occupies in the image: node, objs, links, folios
@@ -234,53 +453,79 @@ final class CrashContent
         return (bytePages + LinkDescriptor.ENTRIES_MAX - 1) / LinkDescriptor.ENTRIES_MAX;
     }
 
+    // ------------------------------------------------------------------------------------------------
+    // Saving
+
     /**
-     * Save a node, or discard it half way.
-     *
-     * @param pk        where.
-     * @param name      its name.
-     * @param version   recorded in the header.
-     * @param seed      the content seed.
-     * @param reuse     folios to save again (from a load with {@link FolioUse#KEEP} of a node of the same
-     *                  seed), or null to allocate and fill new ones.
-     * @param discardAt the step (a folio saved or a chunk written) at which to stop and discard, or -1 to
-     *                  finish.
-     * @param random    choices that do not change the content (chunking, how to discard).
-     * @return true when the node was committed.
+     * @return new folios filled as a save of {@code version} writes them (every page stamped in slot 0).
      */
-    static boolean save(
-        final Pkram pk,
-        final String name,
-        final long version,
-        final long seed,
-        final Folio[][] reuse,
-        final int discardAt,
-        final SplittableRandom random)
+    static FolioSource fresh(final Pkram pk, final long seed, final long version)
     {
-        return save(pk, name, version, seed, reuse, discardAt, random, Runnable::run);
+        return (j, i, order, index) ->
+        {
+            final Folio folio = pk.allocFolio(order);
+            fill(folio, seed, j, index, stamp(version, 0));
+            return folio;
+        };
     }
 
     /**
-     * Save a node as {@link #save(Pkram, String, long, long, Folio[][], int, SplittableRandom)}, with its
-     * {@code finish()} run through {@code commit} (a workload runs it under a lock, with what it reports).
+     * @return the folios of a new version made from {@code old} (a live read of the version it replaces):
+     *         shared, copied or written anew as {@link #shareChoices} says.
+     */
+    static FolioSource replacing(final Pkram pk, final long seed, final Folio[][] old, final long shareSeed,
+        final long newVersion)
+    {
+        final Share[][] choices = shareChoices(seed, shareSeed);
+        return (j, i, order, index) -> switch (choices[j][i])
+        {
+            case SHARE -> old[j][i];
+            case COPY ->
+            {
+                final Folio copy = pk.allocFolio(order);
+                copy.buffer().putBytes(0, old[j][i].buffer(), 0, copy.byteLength());
+                yield copy;
+            }
+            case REWRITE ->
+            {
+                final Folio folio = pk.allocFolio(order);
+                fill(folio, seed, j, index, stamp(newVersion, 0));
+                yield folio;
+            }
+        };
+    }
+
+    /**
+     * Save a node into {@code save} (from {@link Pkram#prepareSave} or {@link Pkram#prepareReplace}), or discard
+     * it half way, with its {@code finish()} run through {@code commit} (a workload runs it under a lock, with
+     * what it reports).
      *
-     * @param commit called once with the action that commits the node; it must run it.
+     * @param pk        where.
+     * @param save      the open save handle; closed here.
+     * @param name      its name.
+     * @param version   recorded in the header; the byte streams depend on it.
+     * @param seed      the content seed.
+     * @param folios    where each folio comes from.
+     * @param discardAt the step (a folio saved or a chunk written) at which to stop and discard, or -1 to
+     *                  finish.
+     * @param random    choices that do not change the content (chunking, how to discard).
+     * @param commit    called once with the action that commits the node; it must run it.
      * @return true when the node was committed.
      */
     static boolean save(
         final Pkram pk,
+        final NodeSave save,
         final String name,
         final long version,
         final long seed,
-        final Folio[][] reuse,
+        final FolioSource folios,
         final int discardAt,
         final SplittableRandom random,
         final Consumer<Runnable> commit)
     {
         final List<ObjSpec> specs = spec(seed);
         int step = 0;
-        final NodeSave save = pk.prepareSave(name);
-        try
+        try (save)
         {
             for (int j = 0; j < specs.size(); j++)
             {
@@ -294,21 +539,11 @@ final class CrashContent
                     {
                         return discard(save, random);
                     }
-                    final Folio folio;
-                    if (reuse != null)
-                    {
-                        folio = reuse[j][i];
-                    }
-                    else
-                    {
-                        folio = pk.allocFolio(spec.orders()[i]);
-                        fill(folio.buffer(), folio.byteLength(), seed, j, spec.indexes()[i]);
-                    }
-                    obj.saveFolio(folio, spec.indexes()[i]);
+                    obj.saveFolio(folios.folio(j, i, spec.orders()[i], spec.indexes()[i]), spec.indexes()[i]);
                 }
                 if (spec.hasBytes())
                 {
-                    final byte[] bytes = bytes(spec);
+                    final byte[] bytes = bytes(spec, version);
                     int done = 0;
                     while (done < bytes.length)
                     {
@@ -338,10 +573,7 @@ final class CrashContent
             commit.accept(save::finish);
             return true;
         }
-        finally
-        {
-            save.close(); // discards unless finished; a no-op after finish or discard
-        }
+        // close() discards unless finished; a no-op after finish or discard
     }
 
     /**
@@ -370,16 +602,19 @@ final class CrashContent
         return false;
     }
 
+    // ------------------------------------------------------------------------------------------------
+    // Loading and reading
+
     /**
-     * Load node {@code name} and check what it hands out.
+     * Load node {@code name}, check what it hands out, finish the load.
      *
      * @param pk        where.
      * @param name      the node.
      * @param use       what to do with the folios.
      * @param stopAfter stop after this many folios and objects and finish the load (the rest is freed), -1
      *                  to read everything (and check that nothing more is there).
-     * @return the header's version and seed.
-     * @throws BadContentException when a byte differs.
+     * @return the header's version and seed, the stamps read.
+     * @throws BadContentException when a byte differs (the load is then aborted).
      */
     static Loaded load(final Pkram pk, final String name, final FolioUse use, final int stopAfter)
     {
@@ -396,7 +631,8 @@ final class CrashContent
         final Loaded loaded;
         try (NodeLoad load = opened)
         {
-            loaded = verify(pk, load, name, use, stopAfter, toFree);
+            loaded = verify(pk, load, name, use, stopAfter, toFree, null);
+            load.finish();
         }
         for (final Folio folio : toFree)
         {
@@ -405,13 +641,27 @@ final class CrashContent
         return loaded;
     }
 
+    /**
+     * Read a node through a handle that the caller keeps open and closes (a live handle, or a load to abort),
+     * checking everything it reads; the folios are kept.
+     *
+     * @param views     collects the view of every folio read, or null.
+     * @param stopAfter as for a load, -1 to read everything.
+     */
+    static Loaded read(final Pkram pk, final NodeLoad handle, final String name, final int stopAfter,
+        final List<MutableDirectBuffer> views)
+    {
+        return verify(pk, handle, name, FolioUse.KEEP, stopAfter, new ArrayList<>(), views);
+    }
+
     private static Loaded verify(
         final Pkram pk,
         final NodeLoad load,
         final String name,
         final FolioUse use,
         final int stopAfter,
-        final List<Folio> toFree)
+        final List<Folio> toFree,
+        final List<MutableDirectBuffer> views)
     {
         int step = 0;
         final long version;
@@ -428,13 +678,15 @@ final class CrashContent
             seed = in.getLong();
             check(Arrays.equals(bytes, header(name, version, seed)), name, "header bytes (name or CRC)");
         }
-        final List<ObjSpec> specs = spec(seed);
+        final Layout layout = layout(seed);
+        final List<ObjSpec> specs = layout.objs();
+        final long[] stamps = new long[layout.pages()];
         final Folio[][] kept = new Folio[specs.size()][];
         for (int j = specs.size() - 1; j >= 0; j--)
         {
             if (stopAfter >= 0 && step++ >= stopAfter)
             {
-                return new Loaded(version, seed, null);
+                return new Loaded(version, seed, stamps, false, null);
             }
             final ObjSpec spec = specs.get(j);
             kept[j] = new Folio[spec.orders().length];
@@ -445,15 +697,25 @@ final class CrashContent
                 {
                     if (stopAfter >= 0 && step++ >= stopAfter)
                     {
-                        return new Loaded(version, seed, null);
+                        return new Loaded(version, seed, stamps, false, null);
                     }
                     final Folio folio = obj.loadFolio();
                     check(folio != null, name, "object " + j + ": folio " + i + " missing");
                     check(folio.order() == spec.orders()[i] && folio.index() == spec.indexes()[i], name,
                         "object " + j + ": folio " + i + " is " + folio + ", expected order=" + spec.orders()[i] +
                         " index=" + spec.indexes()[i]);
-                    check(matches(folio.buffer(), folio.byteLength(), seed, j, folio.index()), name,
-                        "object " + j + ": content of " + folio);
+                    final MutableDirectBuffer buffer = folio.buffer();
+                    if (views != null)
+                    {
+                        views.add(buffer);
+                    }
+                    for (int k = 0; k < folio.pageCount(); k++)
+                    {
+                        final long stamp = checkPage(buffer, k * Pfn.PAGE_SIZE, seed, j, folio.index() + k);
+                        check(stamp != 0, name, "object " + j + ": page " + k + " of " + folio +
+                            " does not match its stamp 0x" + Long.toHexString(buffer.getLong(k * Pfn.PAGE_SIZE)));
+                        stamps[layout.firstPage()[j][i] + k] = stamp;
+                    }
                     switch (use)
                     {
                         case FREE_AT_ONCE -> pk.freeFolio(folio);
@@ -468,14 +730,15 @@ final class CrashContent
                 {
                     final byte[] back = new byte[spec.byteLength()];
                     check(readFully(obj, back), name, "object " + j + ": byte stream short");
-                    check(Arrays.equals(back, bytes(spec)), name, "object " + j + ": byte stream content");
+                    check(Arrays.equals(back, bytes(spec, version)), name, "object " + j +
+                        ": byte stream content (not version " + version + "'s)");
                 }
                 final byte[] one = new byte[1];
                 check(obj.read(one, 0, 1) == -1, name, "object " + j + ": byte stream longer than data_len");
             }
         }
         check(load.prepareLoadObj() == null, name, "more objects than saved");
-        return new Loaded(version, seed, use == FolioUse.KEEP ? kept : null);
+        return new Loaded(version, seed, stamps, true, use == FolioUse.KEEP ? kept : null);
     }
 
     private static boolean readFully(final ObjLoad obj, final byte[] into)
@@ -512,43 +775,87 @@ final class CrashContent
         return out.array();
     }
 
-    private static byte[] bytes(final ObjSpec spec)
+    /** A byte stream: a function of the object's seed and the node's version. */
+    private static byte[] bytes(final ObjSpec spec, final long version)
     {
+        final long stream = mix(spec.bytesSeed(), version);
         final byte[] data = new byte[spec.byteLength()];
         for (int i = 0; i < data.length; i++)
         {
-            data[i] = (byte)(mix(spec.bytesSeed(), i >>> 3) >>> ((i & 7) << 3));
+            data[i] = (byte)(mix(stream, i >>> 3) >>> ((i & 7) << 3));
         }
         return data;
     }
 
-    private static void fill(final MutableDirectBuffer buffer, final int length, final long seed, final int obj,
-        final long index)
+    // ------------------------------------------------------------------------------------------------
+    // Pages
+
+    private static void fill(final Folio folio, final long seed, final int obj, final long index, final long stamp)
     {
-        final long stream = stream(seed, obj);
-        for (int i = 0; i < length; i += Long.BYTES)
+        final AtomicBuffer buffer = (AtomicBuffer)folio.buffer();
+        for (int k = 0; k < folio.pageCount(); k++)
         {
-            buffer.putLong(i, mix(stream, index * Pfn.PAGE_SIZE + i));
+            writePage(buffer, k * Pfn.PAGE_SIZE, seed, obj, index + k, stamp);
         }
     }
 
-    private static boolean matches(final MutableDirectBuffer buffer, final int length, final long seed,
-        final int obj, final long index)
+    /**
+     * Write one folio page in place as a service would: the slot {@code stamp} names with the body of that stamp,
+     * then the stamp itself with one 8-byte release store. The slot the page's current stamp names is not
+     * touched, so the page matches its stamp at every instant.
+     *
+     * @param buffer    the folio's view.
+     * @param at        the page's offset in the folio.
+     * @param pageIndex the page's mapping index (the folio's index plus its place in the folio).
+     */
+    static void writePage(final AtomicBuffer buffer, final int at, final long seed, final int obj,
+        final long pageIndex, final long stamp)
     {
-        final long stream = stream(seed, obj);
-        for (int i = 0; i < length; i += Long.BYTES)
+        final long body = bodySeed(seed, obj, stamp);
+        final int end = slotEnd(stamp);
+        for (int b = slotStart(stamp); b < end; b += Long.BYTES)
         {
-            if (buffer.getLong(i) != mix(stream, index * Pfn.PAGE_SIZE + i))
+            buffer.putLong(at + b, mix(body, pageIndex * Pfn.PAGE_SIZE + b));
+        }
+        buffer.putLongRelease(at, stamp);
+    }
+
+    /**
+     * @return the page's stamp when the slot it names holds that stamp's body, else 0.
+     */
+    private static long checkPage(final DirectBuffer buffer, final int at, final long seed, final int obj,
+        final long pageIndex)
+    {
+        final long stamp = buffer.getLong(at);
+        if (stamp >>> 1 == 0)
+        {
+            return 0;
+        }
+        final long body = bodySeed(seed, obj, stamp);
+        final int end = slotEnd(stamp);
+        for (int b = slotStart(stamp); b < end; b += Long.BYTES)
+        {
+            if (buffer.getLong(at + b) != mix(body, pageIndex * Pfn.PAGE_SIZE + b))
             {
-                return false;
+                return 0;
             }
         }
-        return true;
+        return stamp;
     }
 
-    /** The content stream of object {@code obj} of a node saved with {@code seed}. */
-    private static long stream(final long seed, final int obj)
+    private static int slotStart(final long stamp)
     {
-        return seed + SplitMix64.GOLDEN_GAMMA * (obj + 1);
+        return (stamp & 1) == 0 ? Long.BYTES : SLOT_1;
+    }
+
+    private static int slotEnd(final long stamp)
+    {
+        return (stamp & 1) == 0 ? SLOT_1 : Pfn.PAGE_SIZE;
+    }
+
+    /** The body stream of a page of object {@code obj} of a node saved with {@code seed}, stamped {@code stamp}. */
+    private static long bodySeed(final long seed, final int obj, final long stamp)
+    {
+        return mix(seed + SplitMix64.GOLDEN_GAMMA * (obj + 1), stamp);
     }
 }

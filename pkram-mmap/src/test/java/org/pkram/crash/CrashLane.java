@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -146,7 +147,7 @@ final class CrashLane
             child.lines();
             kills.add(new Kill(run, args, seen == null ? "start (" + after + " never came)" : after, delay,
                 sentMillis, lastRead, child.lastRead()));
-            finish(child, killed ? null : "the child was to be killed, but exited " + exit);
+            finish(child, killed ? null : "the child was to be killed, but exited " + exit, null);
             if (killed)
             {
                 stats.randomKill();
@@ -188,7 +189,7 @@ final class CrashLane
             {
                 stats.namedMiss(point);
             }
-            finish(child, halted ? null : exit == 0 ?
+            finish(child, halted ? point : null, halted ? null : exit == 0 ?
                 "named point " + point + " (skip " + skip + ") never reached: the child ended normally" :
                 "the child exited " + exit);
         }
@@ -205,7 +206,7 @@ final class CrashLane
         try (CrashChild child = CrashChild.start(List.of(), args(ops, 1, extraArgs)))
         {
             final int exit = child.awaitExit(RUN_TIMEOUT_MILLIS);
-            finish(child, exit == 0 ? null : "the child exited " + exit);
+            finish(child, null, exit == 0 ? null : "the child exited " + exit);
         }
     }
 
@@ -215,6 +216,14 @@ final class CrashLane
     Set<String> committed()
     {
         return Set.copyOf(model.must().keySet());
+    }
+
+    /**
+     * @return the nodes that must be present now, with their versions.
+     */
+    Map<String, List<CrashModel.Expected>> must()
+    {
+        return model.must();
     }
 
     private List<String> args(final long ops, final int threads, final List<String> extra)
@@ -230,20 +239,31 @@ final class CrashLane
         return args;
     }
 
-    private void finish(final CrashChild child, final String childProblem) throws Exception
+    /**
+     * @param halted the named point the child halted at (its operation is pinned to that side), or null.
+     */
+    private void finish(final CrashChild child, final String halted, final String childProblem) throws Exception
     {
         final List<String> lines = child.lines();
         final int eventsBefore = model.events();
         final int bootsBefore = model.boots();
-        final int rebootsBefore = model.reboots();
-        final int truncatesBefore = model.truncates();
+        final int[] opsBefore = {model.reboots(), model.truncates(), model.replaces(), model.writes(),
+            model.aborts(), model.removes()};
         for (final String line : lines)
         {
             model.apply(line);
         }
+        if (halted != null)
+        {
+            model.haltedAt(halted);
+        }
         stats.childRun(model.events() - eventsBefore, model.boots() - bootsBefore);
-        stats.rebootsAndTruncates(model.reboots() - rebootsBefore, model.truncates() - truncatesBefore);
+        stats.operations(model.reboots() - opsBefore[0], model.truncates() - opsBefore[1],
+            model.replaces() - opsBefore[2], model.writes() - opsBefore[3], model.aborts() - opsBefore[4],
+            model.removes() - opsBefore[5]);
         stats.diedDuringRollover(model.savingRollover());
+        stats.diedWriting(model.diedWriting());
+        final Map<String, List<CrashModel.Expected>> replacing = model.replacing();
         final List<String> findings = new ArrayList<>(model.violations());
         findings.addAll(child.sequenceErrors());
         if (childProblem != null)
@@ -265,18 +285,20 @@ final class CrashLane
         }
         if (outcome.freshWindow)
         {
-            // Fail closed as documented: the operator starts afresh.
+            // The fresh boot had dropped the old image: the next boot starts empty, as asked.
             stats.freshWindow();
-            Files.deleteIfExists(PfnFile.of(file));
         }
         int rollovers = 0;
-        for (final String name : outcome.present)
+        for (final CrashModel.Expected found : outcome.found.values())
         {
-            final CrashModel.Expected expected = model.must().getOrDefault(name, model.may().get(name));
-            rollovers += expected != null && CrashContent.rollsOver(expected.seed()) ? 1 : 0;
+            rollovers += CrashContent.rollsOver(found.seed()) ? 1 : 0;
         }
         stats.rolloverNodes(rollovers);
-        model.resolve(outcome.present);
+        // A replace the child died in: which side of its swap the image holds.
+        replacing.forEach((name, versions) ->
+            stats.diedReplacing(outcome.found.get(name).version() == versions.getLast().version() &&
+                versions.size() == 2));
+        model.resolve(outcome.found);
         stats.nodes(outcome.present.size());
     }
 
@@ -300,7 +322,7 @@ final class CrashLane
             "#" + lines.size() + " " + lines.getLast()));
         final String report = "lane " + id + " run " + run + ": " + String.join("; ", first) +
             (findings.size() > first.size() ? " (and " + (findings.size() - first.size()) + " more)" : "") + " " + outcome +
-            " must=" + model.must().keySet() + " may=" + model.may().keySet() + "; " + replay +
+            " " + model + "; " + replay +
             " (evidence in " + keep + ")";
         Files.writeString(keep.resolve("report.txt"), report);
         stats.failure(report);

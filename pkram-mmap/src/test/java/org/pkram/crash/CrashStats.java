@@ -33,6 +33,13 @@ final class CrashStats
     private final LongAdder diedDuringRollover = new LongAdder();
     private final LongAdder reboots = new LongAdder();
     private final LongAdder truncates = new LongAdder();
+    private final LongAdder replaces = new LongAdder();
+    private final LongAdder writes = new LongAdder();
+    private final LongAdder aborts = new LongAdder();
+    private final LongAdder removes = new LongAdder();
+    private final LongAdder diedWriting = new LongAdder();
+    private final LongAdder diedReplacingOld = new LongAdder();
+    private final LongAdder diedReplacingNew = new LongAdder();
     private final Map<String, Integer> hits = new TreeMap<>();
     private final Map<String, Integer> misses = new TreeMap<>();
     private final List<String> failures = new ArrayList<>();
@@ -65,13 +72,53 @@ final class CrashStats
     }
 
     /**
-     * @param rebootCount   REBOOTING events of a child run.
-     * @param truncateCount TRUNCATING events of a child run.
+     * Operations of a child run, by their opening events.
      */
-    void rebootsAndTruncates(final int rebootCount, final int truncateCount)
+    void operations(final int rebootCount, final int truncateCount, final int replaceCount, final int writeCount,
+        final int abortCount, final int removeCount)
     {
         reboots.add(rebootCount);
         truncates.add(truncateCount);
+        replaces.add(replaceCount);
+        writes.add(writeCount);
+        aborts.add(abortCount);
+        removes.add(removeCount);
+    }
+
+    /**
+     * @param died true when the child died inside an in-place write through a live handle.
+     */
+    void diedWriting(final boolean died)
+    {
+        diedWriting.add(died ? 1 : 0);
+    }
+
+    /**
+     * A child died inside a replace, and the image held the new version (or the old one).
+     */
+    void diedReplacing(final boolean newVersion)
+    {
+        (newVersion ? diedReplacingNew : diedReplacingOld).increment();
+    }
+
+    long replaces()
+    {
+        return replaces.sum();
+    }
+
+    long writes()
+    {
+        return writes.sum();
+    }
+
+    long aborts()
+    {
+        return aborts.sum();
+    }
+
+    long removes()
+    {
+        return removes.sum();
     }
 
     /**
@@ -181,10 +228,14 @@ final class CrashStats
             .append(" images read by both), ")
             .append(verified.sum()).append(" nodes verified after a crash, ")
             .append(events.sum()).append(" workload events, ")
-            .append(freshWindows.sum()).append(" crashes inside a fresh boot (failed closed), ")
+            .append(freshWindows.sum()).append(" deaths inside a fresh boot after it dropped the image (booted empty), ")
             .append(rolloverNodes.sum()).append(" nodes with a link rollover verified, ")
             .append(diedDuringRollover.sum()).append(" deaths inside such a save, ")
             .append(reboots.sum()).append(" reboots, ").append(truncates.sum()).append(" truncates, ")
+            .append(replaces.sum()).append(" replaces (").append(diedReplacingOld.sum()).append(" deaths inside one ")
+            .append("with the old version found, ").append(diedReplacingNew.sum()).append(" with the new), ")
+            .append(writes.sum()).append(" in-place writes (").append(diedWriting.sum()).append(" deaths inside one), ")
+            .append(aborts.sum()).append(" aborted loads, ").append(removes.sum()).append(" removes, ")
             .append(seconds).append(" s [").append(name).append(']');
         if (!hits.isEmpty() || !misses.isEmpty())
         {

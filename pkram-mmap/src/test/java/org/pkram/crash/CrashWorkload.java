@@ -1,11 +1,15 @@
 package org.pkram.crash;
 
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
 import org.pkram.Folio;
 import org.pkram.Mode;
 import org.pkram.NodeLoad;
+import org.pkram.NodeSave;
 import org.pkram.Pkram;
 import org.pkram.PkramOptions;
-import org.pkram.boot.PfnFile;
+import org.pkram.error.NodeExistsException;
+import org.pkram.layout.Pfn;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -25,21 +29,30 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 /**
- * The process the crash harness kills: boots the memory file from its pfn file (fresh when there is
- * none), then runs a seeded random workload over nodes {@code n0..n49} (save, load whole or in part,
- * move a node's folios into a new node, discard a save half way, truncate, orderly reboot) and reports
- * each step on stdout as it happens, one line written with one {@code write}, so a kill never leaves
+ * The process the crash harness kills: resumes the memory file's image (or starts empty when it holds none),
+ * then runs a seeded random workload over nodes {@code n0..n49} (save, load whole or in part, move a node's
+ * folios into a new node, discard a save half way, replace a node with a new version that shares some of its
+ * folios, write a node's folios in place through a live handle, abort a load, remove, truncate, orderly reboot)
+ * and reports each step on stdout as it happens, one line written with one {@code write}, so a kill never leaves
  * half a line. Each line starts with its sequence number (1, 2, ...), so the parent can tell which event
  * was the last before a kill:
  * <pre>
- * BOOTING fresh|&lt;pfn&gt;      before boot
- * BOOTED  n3,n7|-           after boot returned: the committed nodes
- * SAVING  name version seed before prepareSave
+ * BOOTING fresh|resume      before boot
+ * BOOTED  n3,n7|- resumed|empty  after boot returned: the committed nodes, and whether it resumed an image
+ * SAVING  name version seed [from]  before prepareSave (from: a move of the folios of node from, just loaded)
  * SAVED   name version      after finish() returned
  * DISCARDING name           before a save that will be discarded half way
  * DISCARDED  name           after the discard returned
  * LOADING name              before prepareLoad
- * LOADED  name version      after the load's finish() returned and its content checked
+ * LOADED  name version digest|-  after the load's finish() returned and its content checked (the digest of the
+ *                           page stamps read, "-" for a partial load)
+ * REPLACING name version shareSeed discardAt  before openLive and prepareReplace (discardAt -1: to finish)
+ * REPLACED name version oldDigest  after the replace's finish() returned (the old version's stamps as read)
+ * KEPT    name oldDigest    after a replace was discarded half way: the old version stays
+ * WRITING name version writeSeed  before openLive for an in-place write of the pages writeSeed picks
+ * WROTE   name version oldDigest  after the writes and the handle's close()
+ * ABORTING / ABORTED name   around a load closed without finish() (the node must stay, whole)
+ * REMOVING / REMOVED name   around remove()
  * TRUNCATING / TRUNCATED n  around truncate()
  * REBOOTING                 before close(); the boot that follows prints BOOTING and BOOTED
  * CLOSED                    after the final orderly close (only when an op count was given)
@@ -51,9 +64,10 @@ import java.util.function.Consumer;
  * run until killed; {@code millis} a time limit instead; {@code threads} (default 1: with more, each thread owns
  * the names {@code n<i>} with {@code i % threads == t}; a truncate runs while other threads have saves and loads
  * open, a reboot waits for their operations to end, see {@code Worker}); {@code mode} CRASH_SAFE or
- * KERNEL_FAITHFUL; {@code fresh} true to boot fresh every time, ignoring the pfn file; {@code reboot}
- * and {@code truncate} the probability of each per operation; {@code nonEmpty} true to save a node
- * before any orderly reboot (and the final close) that would otherwise leave an empty image (one thread only).
+ * KERNEL_FAITHFUL; {@code fresh} true to boot fresh every time ({@link PkramOptions#fresh(boolean)}, dropping
+ * the image); {@code reboot} and {@code truncate} the probability of each per operation; {@code nonEmpty} true to
+ * save a node before any orderly reboot (and the final close) that would otherwise leave an empty image (one
+ * thread only).
  */
 public final class CrashWorkload
 {
@@ -180,12 +194,14 @@ public final class CrashWorkload
 
     private void boot()
     {
-        final long pfn = fresh ? 0 : PfnFile.read(PfnFile.of(file)).orElse(0);
-        out.accept("BOOTING " + (pfn == 0 ? "fresh" : Long.toHexString(pfn)));
-        pk = Pkram.boot(PkramOptions.of(file).superBlockPfn(pfn).mode(mode).shutdownHook(false));
+        // Resume is the default: the image the file header names (the pfn file is only a cross-check).
+        out.accept("BOOTING " + (fresh ? "fresh" : "resume"));
+        pk = Pkram.boot(PkramOptions.of(file).fresh(fresh).mode(mode).shutdownHook(false));
         bootedNames = List.copyOf(new TreeSet<>(pk.nodeNames()));
         truncatesAtBoot = truncates;
-        out.accept("BOOTED " + (bootedNames.isEmpty() ? "-" : String.join(",", bootedNames)));
+        final boolean resumed = pk.bootMessages().stream().anyMatch(m -> m.startsWith("resumed"));
+        out.accept("BOOTED " + (bootedNames.isEmpty() ? "-" : String.join(",", bootedNames)) + " " +
+            (resumed ? "resumed" : "empty"));
     }
 
     /**
@@ -295,14 +311,18 @@ public final class CrashWorkload
 
         private void step()
         {
+            // 36 % saves (a sixth of them discarded), 32 % loads (whole, part, moves), 12 % replaces, 8 % in-place
+            // writes, 4 % aborted loads, 8 % removes: about as many nodes go as come.
             final double y = random.nextDouble();
+            final boolean saving;
             final String loading;
             final NodeLoad opened;
             commitGate.readLock().lock();
             try
             {
                 sync();
-                if (present.isEmpty() || (y < 0.45 && !absent.isEmpty()))
+                saving = present.isEmpty() || (y < 0.36 && !absent.isEmpty());
+                if (saving || y >= 0.68)
                 {
                     loading = null;
                     opened = null;
@@ -318,25 +338,44 @@ public final class CrashWorkload
             {
                 commitGate.readLock().unlock();
             }
-            if (opened == null)
+            if (opened != null)
             {
-                save(y < 0.10);
+                if (y < 0.56)
+                {
+                    load(loading, opened, -1);
+                }
+                else if (y < 0.62)
+                {
+                    load(loading, opened, random.nextInt(8));
+                }
+                else if (absent.size() > 1)
+                {
+                    move(loading, opened);
+                }
+                else
+                {
+                    load(loading, opened, -1);
+                }
             }
-            else if (y < 0.75)
+            else if (saving)
             {
-                load(loading, opened, -1);
+                save(y < 0.06);
             }
-            else if (y < 0.85)
+            else if (y < 0.80)
             {
-                load(loading, opened, random.nextInt(8));
+                replace();
             }
-            else if (absent.size() > 1)
+            else if (y < 0.88)
             {
-                move(loading, opened);
+                writeInPlace();
+            }
+            else if (y < 0.92)
+            {
+                abortLoad();
             }
             else
             {
-                load(loading, opened, -1);
+                remove();
             }
         }
 
@@ -383,7 +422,9 @@ public final class CrashWorkload
                 final String name = absent.get(random.nextInt(absent.size()));
                 out.accept("DISCARDING " + name);
                 final int at = random.nextInt(CrashContent.saveSteps(seed));
-                if (CrashContent.save(pk, name, versions.incrementAndGet(), seed, null, at, random))
+                final long version = versions.incrementAndGet();
+                if (CrashContent.save(pk, pk.prepareSave(name), name, version, seed,
+                    CrashContent.fresh(pk, seed, version), at, random, Runnable::run))
                 {
                     throw new IllegalStateException("a save meant to be discarded committed: " + name);
                 }
@@ -391,15 +432,20 @@ public final class CrashWorkload
                 return;
             }
             final String name = absent.remove(random.nextInt(absent.size()));
-            saveAs(name, seed, null);
+            saveAs(name, seed, null, null);
         }
 
-        /** Save {@code name}, not in either list; it joins present at its commit. */
-        private void saveAs(final String name, final long seed, final Folio[][] reuse)
+        /**
+         * Save {@code name}, not in either list; it joins present at its commit. With {@code reuse}, the folios of
+         * node {@code from} (just loaded) are saved by reference.
+         */
+        private void saveAs(final String name, final long seed, final String from, final Folio[][] reuse)
         {
             final long version = versions.incrementAndGet();
-            out.accept("SAVING " + name + " " + version + " " + seed);
-            CrashContent.save(pk, name, version, seed, reuse, -1, random, finish ->
+            out.accept("SAVING " + name + " " + version + " " + seed + (from == null ? "" : " " + from));
+            final CrashContent.FolioSource folios = reuse == null ? CrashContent.fresh(pk, seed, version) :
+                (j, i, order, index) -> reuse[j][i];
+            CrashContent.save(pk, pk.prepareSave(name), name, version, seed, folios, -1, random, finish ->
             {
                 commitGate.readLock().lock();
                 try
@@ -421,18 +467,249 @@ public final class CrashWorkload
             final CrashContent.FolioUse use = random.nextBoolean() ?
                 CrashContent.FolioUse.FREE_AT_ONCE : CrashContent.FolioUse.FREE_AFTER_FINISH;
             final CrashContent.Loaded loaded = CrashContent.load(pk, opened, name, use, stopAfter);
-            out.accept("LOADED " + name + " " + loaded.version());
+            out.accept("LOADED " + name + " " + loaded.version() + " " + digest(loaded));
+        }
+
+        private static String digest(final CrashContent.Loaded loaded)
+        {
+            return loaded.complete() ? Long.toString(CrashContent.digest(loaded.stamps())) : "-";
         }
 
         /** Load a node keeping its folios, then save them by reference in a new node. */
         private void move(final String from, final NodeLoad opened)
         {
             final CrashContent.Loaded loaded = CrashContent.load(pk, opened, from, CrashContent.FolioUse.KEEP, -1);
-            out.accept("LOADED " + from + " " + loaded.version());
+            out.accept("LOADED " + from + " " + loaded.version() + " " + digest(loaded));
             absent.remove(from);
             final String to = absent.remove(random.nextInt(absent.size()));
             absent.add(from);
-            saveAs(to, loaded.seed(), loaded.kept());
+            saveAs(to, loaded.seed(), from, loaded.kept());
+        }
+
+        /**
+         * Replace a committed node with a new version: open it live, check it, save a new version that shares some
+         * of its folios by reference, copies others and writes the rest anew (byte streams and header carry the new
+         * version), and finish (the swap) or, one time in five, discard half way (the old version stays).
+         */
+        private void replace()
+        {
+            final String name;
+            final long version = versions.incrementAndGet();
+            final long shareSeed = random.nextLong();
+            final NodeLoad live;
+            final boolean discard = random.nextInt(5) == 0;
+            commitGate.readLock().lock();
+            try
+            {
+                sync();
+                if (present.isEmpty())
+                {
+                    return;
+                }
+                name = present.remove(random.nextInt(present.size()));
+                live = openLive(name, "REPLACING " + name + " " + version + " " + shareSeed + " " +
+                    (discard ? 0 : -1));
+            }
+            finally
+            {
+                commitGate.readLock().unlock();
+            }
+            final boolean committed;
+            final long oldDigest;
+            try
+            {
+                final CrashContent.Loaded old = CrashContent.read(pk, live, name, -1, null);
+                oldDigest = CrashContent.digest(old.stamps());
+                final int discardAt = discard ? random.nextInt(CrashContent.saveSteps(old.seed())) : -1;
+                final NodeSave save = pk.prepareReplace(name);
+                committed = CrashContent.save(pk, save, name, version, old.seed(),
+                    CrashContent.replacing(pk, old.seed(), old.kept(), shareSeed, version), discardAt, random,
+                    finish -> commit(name, () ->
+                    {
+                        finish.run();
+                        live.close(); // the old version's handle: it refuses more objects now
+                        out.accept("REPLACED " + name + " " + version + " " + oldDigest);
+                    }));
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                live.close();
+                throw ex;
+            }
+            if (!committed)
+            {
+                // The old version stays, whole; idle (and truncatable) again once the handle is closed.
+                commit(name, () ->
+                {
+                    live.close();
+                    out.accept("KEPT " + name + " " + oldDigest);
+                });
+            }
+        }
+
+        /**
+         * Open a committed node live and write some of its folio pages in place, each with its body first and its
+         * stamp last (one release store), then close the handle: the node stays committed throughout.
+         */
+        private void writeInPlace()
+        {
+            final String name;
+            final long version = versions.incrementAndGet();
+            final long writeSeed = random.nextLong();
+            final NodeLoad live;
+            commitGate.readLock().lock();
+            try
+            {
+                sync();
+                if (present.isEmpty())
+                {
+                    return;
+                }
+                name = present.remove(random.nextInt(present.size()));
+                live = openLive(name, "WRITING " + name + " " + version + " " + writeSeed);
+            }
+            finally
+            {
+                commitGate.readLock().unlock();
+            }
+            final long oldDigest;
+            try
+            {
+                final CrashContent.Loaded old = CrashContent.read(pk, live, name, -1, null);
+                oldDigest = CrashContent.digest(old.stamps());
+                final CrashContent.Layout layout = CrashContent.layout(old.seed());
+                final int[] pages = CrashContent.writePages(old.seed(), writeSeed);
+                final long[] stamps = CrashContent.written(old.stamps(), pages, version);
+                for (int k = 0; k < pages.length; k++)
+                {
+                    final int[] at = layout.locate(pages[k]);
+                    final Folio folio = old.kept()[at[0]][at[1]];
+                    CrashContent.writePage((AtomicBuffer)folio.buffer(), at[2] * Pfn.PAGE_SIZE, old.seed(), at[0],
+                        folio.index() + at[2], stamps[k]);
+                }
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                live.close();
+                throw ex;
+            }
+            commit(name, () ->
+            {
+                live.close();
+                out.accept("WROTE " + name + " " + version + " " + oldDigest);
+            });
+        }
+
+        /**
+         * Load part of a node and close the load without finishing it: the node is back, whole. Meanwhile its name
+         * cannot be saved (EEXIST); afterwards, writes through the views of the folios it handed out land in
+         * scratch memory, never in the node (checked when the node is next loaded or after the kill).
+         */
+        private void abortLoad()
+        {
+            final String name;
+            final NodeLoad load;
+            commitGate.readLock().lock();
+            try
+            {
+                sync();
+                if (present.isEmpty())
+                {
+                    return;
+                }
+                name = present.remove(random.nextInt(present.size()));
+                out.accept("ABORTING " + name);
+                load = pk.prepareLoad(name);
+            }
+            finally
+            {
+                commitGate.readLock().unlock();
+            }
+            final List<MutableDirectBuffer> views = new ArrayList<>();
+            try
+            {
+                CrashContent.read(pk, load, name, random.nextInt(12), views);
+                try (NodeSave save = pk.prepareSave(name))
+                {
+                    throw new IllegalStateException("a node being loaded was saved over: " + save.name());
+                }
+                catch (final NodeExistsException expected)
+                {
+                    // EEXIST, in both modes.
+                }
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                load.close();
+                throw ex;
+            }
+            commit(name, () ->
+            {
+                load.close();
+                if (load.state() != NodeLoad.State.ABORTED)
+                {
+                    throw new IllegalStateException("a load closed without finish() is " + load.state());
+                }
+                out.accept("ABORTED " + name);
+            });
+            for (final MutableDirectBuffer view : views)
+            {
+                view.setMemory(0, view.capacity(), (byte)0x5A);
+            }
+        }
+
+        /** Drop a committed node with {@code remove()}. */
+        private void remove()
+        {
+            commitGate.readLock().lock();
+            try
+            {
+                sync();
+                if (present.isEmpty())
+                {
+                    return;
+                }
+                final String name = take(present, absent);
+                out.accept("REMOVING " + name);
+                pk.remove(name);
+                out.accept("REMOVED " + name);
+            }
+            finally
+            {
+                commitGate.readLock().unlock();
+            }
+        }
+
+        /** Under commitGate's read lock: report, then open live, so no truncate comes between the two. */
+        private NodeLoad openLive(final String name, final String event)
+        {
+            out.accept(event);
+            final NodeLoad live = pk.openLive(name);
+            if (!live.isLive())
+            {
+                live.close();
+                throw new IllegalStateException("openLive handed out a load: " + name);
+            }
+            return live;
+        }
+
+        /**
+         * The end of an operation on a node that stayed in the image: done and reported under commitGate's read
+         * lock (a truncate may take the node once it is idle again), then the node is mine and present again.
+         */
+        private void commit(final String name, final Runnable action)
+        {
+            commitGate.readLock().lock();
+            try
+            {
+                action.run();
+                sync();
+                present.add(name);
+            }
+            finally
+            {
+                commitGate.readLock().unlock();
+            }
         }
 
         private void truncate()

@@ -82,6 +82,7 @@ class BootFuzzTest
         int failures = 0;
         final long start = System.nanoTime();
         long oracleCompared = 0;
+        String exercised = "";
         try (BootHarness harness = new BootHarness(dir.resolve("run"), timeoutMillis))
         {
             for (int i = from; i < from + images; i++)
@@ -107,11 +108,13 @@ class BootFuzzTest
                 }
                 final Mode mode = rng.nextBoolean() ? Mode.CRASH_SAFE : Mode.KERNEL_FAITHFUL;
                 final boolean tryDrop = rng.nextInt(10) == 0;
+                // One boot in four names no pfn: resume, the default, takes the image the file header names.
+                final boolean resume = rng.nextInt(4) == 0;
                 final Mutation.Image image = mutation.applyTo(seed.image(), seed.sbPfn());
                 final long[] tally = outcomesBySeed.computeIfAbsent(seed.name(), k -> new long[2]);
                 try
                 {
-                    if (harness.run(image.bytes, image.requested, mode, tryDrop) == Outcome.BOOTED)
+                    if (harness.run(image.bytes, image.requested, mode, tryDrop, resume) == Outcome.BOOTED)
                     {
                         booted++;
                         tally[0]++;
@@ -130,7 +133,8 @@ class BootFuzzTest
                     {
                         final String report = "image #" + i + " (replay: -Dpkram.fuzz.seed=" + runSeed +
                             " -Dpkram.fuzz.from=" + i + " -Dpkram.fuzz.images=1)\n  seed image: " + seed.name() +
-                            ", boot mode " + mode + ", pkram=0x" + Long.toHexString(image.requested) +
+                            ", boot mode " + mode + (resume ? ", no pkram= (resume)" : ", pkram=0x" +
+                            Long.toHexString(image.requested)) +
                             (tryDrop ? ", then dropInvalid" : "") + "\n  mutation: " + mutation.description() +
                             "\n  " + failure.report();
                         reports.add(report);
@@ -148,6 +152,7 @@ class BootFuzzTest
                 }
             }
             oracleCompared = harness.oracleCompared();
+            exercised = harness.exercised();
         }
         final long crashes = failuresByKind.getOrDefault("crash", 0) + failuresByKind.getOrDefault("hang", 0) +
             failuresByKind.getOrDefault("inconsistent boot", 0);
@@ -164,6 +169,7 @@ class BootFuzzTest
         System.out.printf("boot fuzzer: seed %d, %.1f s, %d of the %d targeted mutations run, booted/refused per " +
             "seed: %s%s%n", runSeed, (System.nanoTime() - start) / 1e9, covered, targetedCount, format(outcomesBySeed),
             failures == 0 ? "" : ", failures " + failuresByKind);
+        System.out.println("boot fuzzer: on the booted images, " + exercised);
         if (failures > 0)
         {
             fail(failures + " fuzzed images broke the boot contract " + failuresByKind + " (seed " + runSeed +

@@ -1,9 +1,12 @@
 package org.pkram.fuzz;
 
+import org.pkram.DataKind;
 import org.pkram.Folio;
 import org.pkram.Mode;
 import org.pkram.NodeLoad;
+import org.pkram.NodeSave;
 import org.pkram.ObjLoad;
+import org.pkram.ObjSave;
 import org.pkram.Pkram;
 import org.pkram.PkramOptions;
 import org.pkram.TestAccess;
@@ -14,6 +17,7 @@ import org.pkram.error.InvalidArgumentException;
 import org.pkram.error.InvalidSuperBlockException;
 import org.pkram.error.NotAMemoryFileException;
 import org.pkram.error.PkramException;
+import org.pkram.layout.FileHeaderDescriptor;
 import org.pkram.layout.Pfn;
 import org.pkram.mem.PhysMem;
 import org.pkram.oracle.ImageOracle;
@@ -52,11 +56,16 @@ import java.util.concurrent.TimeoutException;
  * <li>booted: the format allows the image; the scanner's walk (preserved pages, nodes and their counts,
  * regions list) and the structure the library's views enumerate are exactly the oracle's, and the
  * allocator holds exactly the oracle's preserved pages reserved but the regions list pages
- * ({@link ScannerAgreement}); the nodes are the ones it describes, every node can be loaded
- * whole (objects, folios, bytes) with no error but the documented EINVAL of an object holding nothing,
- * an orderly reboot leaves an image fsck finds clean, which the oracle and the scanner read alike, and the
- * next boot finds the remaining nodes.</li>
+ * ({@link ScannerAgreement}); the nodes are the ones it describes; every other node is loaded whole (objects,
+ * folios, bytes, against the image's bytes) and finished, with no error but the documented EINVAL of an object
+ * holding nothing; each of the others is, in turn, loaded in part and aborted (it must come back whole), read
+ * through a live handle (in place, nothing consumed), or replaced by a new version that shares every folio and
+ * copies every byte stream; an orderly reboot leaves an image fsck finds clean, which the oracle and the
+ * scanner read alike, and the next boot finds exactly those nodes, each still as the image held it.</li>
  * </ul>
+ * A boot names the image's pfn ({@code pkram=}) or, for a share of the images, none: resume, the default, takes
+ * the super block the file header names; the format is then read at that pfn, and a valid header that names
+ * none must start empty.
  * Every boot runs on a worker thread under a time limit, so a hang is reported rather than suffered.
  */
 final class BootHarness implements AutoCloseable
@@ -96,6 +105,10 @@ final class BootHarness implements AutoCloseable
     private final long timeoutMillis;
     /** Booted images the oracle and the library were compared on. */
     private long oracleCompared;
+    /** Nodes of booted images loaded in part and aborted, read live, replaced by a version sharing their folios. */
+    private final long[] exercised = new long[3];
+    /** Images booted without a pfn (resume), and of those the ones whose header named no image. */
+    private final long[] resumes = new long[2];
     /** What the file holds, when known (after a refusal left it unchanged); null otherwise. */
     private byte[] onDisk;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r ->
@@ -117,6 +130,16 @@ final class BootHarness implements AutoCloseable
         return file;
     }
 
+    /**
+     * @return what the booted images went through: nodes aborted, read live, replaced; boots without a pfn.
+     */
+    String exercised()
+    {
+        return exercised[0] + " loads aborted, " + exercised[1] + " nodes read live, " + exercised[2] +
+            " replaced by a version sharing their folios; " + resumes[0] + " boots without a pfn (" + resumes[1] +
+            " of a header that names no image)";
+    }
+
     /** @return booted images whose readings by the oracle and by the library (scanner, views, allocator) met. */
     long oracleCompared()
     {
@@ -128,13 +151,35 @@ final class BootHarness implements AutoCloseable
      * @param requested the {@code pkram=} pfn.
      * @param mode      the mode of the first boot (later boots alternate).
      * @param tryDrop   after a refusal, also boot with {@code dropInvalid}.
+     * @param resume    boot without a pfn: whatever the file header names (then {@code requested} is unused).
      */
-    Outcome run(final byte[] image, final long requested, final Mode mode, final boolean tryDrop) throws FuzzFailure
+    Outcome run(final byte[] image, final long requested, final Mode mode, final boolean tryDrop,
+        final boolean resume) throws FuzzFailure
     {
         writeImage(image);
         deletePfnFile();
-        final ImageOracle.Image reference = ImageOracle.read(image, requested);
-        final Throwable error = call("boot", () -> bootAndVerify(requested, mode, reference, image));
+        // The pfn the format is read at: the one given, or (resume) the one the file header names.
+        final long headerPfn = image.length >= FileHeaderDescriptor.LENGTH ?
+            Le.u64(image, FileHeaderDescriptor.SUPER_BLOCK_PFN_OFFSET) : 0;
+        final long pfn = resume ? headerPfn : requested;
+        final long given = resume ? 0 : requested;
+        final ImageOracle.Image reference = ImageOracle.read(image, pfn);
+        // A valid header that names no super block holds no image: a resume starts empty.
+        final boolean noImage = resume && headerPfn == 0 && !reference.headerProblem();
+        resumes[0] += resume ? 1 : 0;
+        resumes[1] += noImage ? 1 : 0;
+        final Throwable error = call("boot", () ->
+        {
+            if (noImage)
+            {
+                startEmptyAndVerify(PkramOptions.of(file).mode(mode).shutdownHook(false), "started empty",
+                    "a resume of a file that names no image");
+            }
+            else
+            {
+                bootAndVerify(pfn, given, mode, reference, image);
+            }
+        });
         if (error == null)
         {
             onDisk = null; // booting wrote to it
@@ -166,7 +211,7 @@ final class BootHarness implements AutoCloseable
         {
             throw new FuzzFailure("changed file", "boot refused (" + error + ") but wrote the pfn file", error, false);
         }
-        if (reference.valid())
+        if (reference.valid() || noImage)
         {
             throw new FuzzFailure("refused a valid image", "boot refused an image the format allows: " + error,
                 error, false);
@@ -178,12 +223,14 @@ final class BootHarness implements AutoCloseable
         }
         if (fromScanner(error))
         {
-            fsckDamaged(requested, error);
+            fsckDamaged(pfn, error);
         }
         if (tryDrop && !reference.headerProblem())
         {
             onDisk = null;
-            final Throwable dropError = call("boot with dropInvalid", () -> dropAndVerify(requested, mode));
+            final Throwable dropError = call("boot with dropInvalid", () -> startEmptyAndVerify(
+                PkramOptions.of(file).superBlockPfn(given).mode(mode).dropInvalid(true).shutdownHook(false),
+                "dropped the preserved image", "boot with dropInvalid"));
             if (dropError != null)
             {
                 throw dropError instanceof FuzzFailure f ? f :
@@ -319,7 +366,11 @@ final class BootHarness implements AutoCloseable
         }
     }
 
-    private void bootAndVerify(final long requested, final Mode mode, final ImageOracle.Image reference,
+    /**
+     * @param pfn   the image's super block (the one given, or the header's for a resume).
+     * @param given the pfn the boot is given (0 for a resume).
+     */
+    private void bootAndVerify(final long pfn, final long given, final Mode mode, final ImageOracle.Image reference,
         final byte[] image) throws FuzzFailure
     {
         // The library's own reading of the image, taken before the boot writes to it; only for an image the
@@ -330,16 +381,23 @@ final class BootHarness implements AutoCloseable
         {
             try
             {
-                library = ScannerAgreement.scan(file, requested);
+                library = ScannerAgreement.scan(file, pfn);
             }
             catch (final RuntimeException ex)
             {
                 scanError = ex;
             }
         }
-        final Pkram first = Pkram.boot(PkramOptions.of(file).superBlockPfn(requested).mode(mode).shutdownHook(false));
+        final Pkram first = Pkram.boot(PkramOptions.of(file).superBlockPfn(given).mode(mode).shutdownHook(false));
         try
         {
+            if (first.superBlockPfn() != pfn || first.bootMessages().stream().noneMatch(m -> m.startsWith("resumed")))
+            {
+                first.close();
+                throw new FuzzFailure("wrong image", "boot took super block 0x" + Long.toHexString(first
+                    .superBlockPfn()) + ", not the image at 0x" + Long.toHexString(pfn) + ": " + first.bootMessages(),
+                    null, false);
+            }
             verifyBooted(first, mode, reference, image, library, scanError);
         }
         catch (final FuzzFailure ex)
@@ -400,17 +458,29 @@ final class BootHarness implements AutoCloseable
                 throw new FuzzFailure("wrong nodes", "boot found " + names + ", the image holds " + expected.keySet(),
                     null, false);
             }
-            // Load every other node now, the rest after an orderly reboot.
+            // Load every other node now, the rest after an orderly reboot; each of those is first loaded in part
+            // and aborted, read live, or replaced by a version that shares its folios (it must stay, as it was).
             for (int i = 0; i < names.size(); i++)
             {
+                final ImageOracle.Node facts = expected.get(names.get(i));
                 if (i % 2 == 0)
                 {
-                    loadAll(first, expected.get(names.get(i)), image);
+                    readAll(first, facts, image, false);
+                    continue;
                 }
-                else
+                kept.add(names.get(i));
+                // Which exercise a node gets turns with every booted image, so each meets every kind of node.
+                switch ((int)((kept.size() + oracleCompared) % 3))
                 {
-                    kept.add(names.get(i));
+                    case 0 -> abortPartLoad(first, facts);
+                    case 1 ->
+                    {
+                        readAll(first, facts, image, true);
+                        exercised[1]++;
+                    }
+                    default -> replaceSharing(first, facts);
                 }
+                foliosTaken(first, facts);
             }
         }
         long pfn = first.superBlockPfn();
@@ -428,7 +498,7 @@ final class BootHarness implements AutoCloseable
             }
             for (final String name : names)
             {
-                loadAll(second, expected.get(name), image);
+                readAll(second, expected.get(name), image, false);
             }
         }
         pfn = second.superBlockPfn();
@@ -442,34 +512,38 @@ final class BootHarness implements AutoCloseable
         }
     }
 
-    private void dropAndVerify(final long requested, final Mode mode) throws FuzzFailure
+    /**
+     * A boot that must start empty (dropping an image, or finding none): no node, it says so, and a node saved
+     * then is there after an orderly reboot.
+     */
+    private void startEmptyAndVerify(final PkramOptions options, final String message, final String what)
+        throws FuzzFailure
     {
         final Pkram pk;
         try
         {
-            pk = Pkram.boot(PkramOptions.of(file).superBlockPfn(requested).mode(mode).dropInvalid(true)
-                .shutdownHook(false));
+            pk = Pkram.boot(options);
         }
         catch (final RuntimeException ex)
         {
-            throw new FuzzFailure("drop", "boot with dropInvalid failed: " + ex, ex, false);
+            throw new FuzzFailure("drop", what + " failed: " + ex, ex, false);
         }
         try (pk)
         {
-            if (!pk.nodeNames().isEmpty() || pk.bootMessages().isEmpty())
+            if (!pk.nodeNames().isEmpty() || pk.bootMessages().stream().noneMatch(m -> m.startsWith(message)))
             {
-                throw new FuzzFailure("drop", "dropInvalid kept nodes or said nothing: " + pk.nodeNames() + " " +
-                    pk.bootMessages(), null, false);
+                throw new FuzzFailure("drop", what + " kept nodes or did not say \"" + message + "\": " +
+                    pk.nodeNames() + " " + pk.bootMessages(), null, false);
             }
             saveOne(pk);
         }
         final long pfn = pk.superBlockPfn();
-        fsck(pfn, "after a boot that dropped the image");
-        try (Pkram again = boot(pfn, mode))
+        fsck(pfn, "after " + what);
+        try (Pkram again = boot(pfn, options.mode()))
         {
             if (!again.nodeNames().equals(List.of("after-drop")))
             {
-                throw new FuzzFailure("drop", "the node saved after dropping is not back: " + again.nodeNames(),
+                throw new FuzzFailure("drop", "the node saved after " + what + " is not back: " + again.nodeNames(),
                     null, false);
             }
         }
@@ -535,11 +609,15 @@ final class BootHarness implements AutoCloseable
         }
     }
 
-    private static void loadAll(final Pkram pk, final ImageOracle.Node facts, final byte[] image)
+    /**
+     * Read a node whole and compare it with the image: folios (pfn, order, index), bytes (against the image's
+     * data pages), counts. A load is finished (the node is consumed); a live read is closed (the node stays).
+     */
+    private static void readAll(final Pkram pk, final ImageOracle.Node facts, final byte[] image, final boolean live)
         throws FuzzFailure
     {
         final byte[] buffer = new byte[8192];
-        try (NodeLoad load = pk.prepareLoad(facts.name()))
+        try (NodeLoad load = live ? pk.openLive(facts.name()) : pk.prepareLoad(facts.name()))
         {
             for (int i = 0; ; i++)
             {
@@ -552,7 +630,7 @@ final class BootHarness implements AutoCloseable
                 {
                     if (i < facts.objs().size() && facts.objs().get(i).empty())
                     {
-                        return; // the kernel's EINVAL for an object with no data; the node does not advance
+                        break; // the kernel's EINVAL for an object with no data; the node does not advance
                     }
                     throw ex;
                 }
@@ -563,7 +641,7 @@ final class BootHarness implements AutoCloseable
                         throw new FuzzFailure("load", facts.name() + ": " + i + " objects, the image holds " +
                             facts.objs().size(), null, false);
                     }
-                    return;
+                    break;
                 }
                 final ImageOracle.Obj expected = facts.objs().get(i);
                 final List<ImageOracle.Entry> folioEntries = expected.folioEntries();
@@ -582,6 +660,11 @@ final class BootHarness implements AutoCloseable
                             throw new FuzzFailure("load", facts.name() + " obj " + i + " folio " + folios + ": " +
                                 folio + ", the image holds " + entry, null, false);
                         }
+                    }
+                    if (live != (folio.state() == Folio.State.SAVED))
+                    {
+                        throw new FuzzFailure("load", facts.name() + ": a " + (live ? "live" : "load") +
+                            " handle hands out " + folio, null, false);
                     }
                     folio.buffer().getLong(0);
                     folio.buffer().getLong(folio.byteLength() - 8);
@@ -616,6 +699,126 @@ final class BootHarness implements AutoCloseable
                 }
                 obj.finish();
             }
+            if (!live)
+            {
+                load.finish();
+            }
+        }
+    }
+
+    /**
+     * The node is still there, so every page of its folios is still taken (an aborted load, a live handle closed
+     * or a replace that shares them must not have freed one).
+     */
+    private static void foliosTaken(final Pkram pk, final ImageOracle.Node facts) throws FuzzFailure
+    {
+        final var allocator = TestAccess.allocator(pk);
+        for (final ImageOracle.Obj obj : facts.objs())
+        {
+            for (final ImageOracle.Entry entry : obj.folioEntries())
+            {
+                for (long p = entry.pfn(); p < entry.pfn() + entry.pages(); p++)
+                {
+                    if (!allocator.isTaken(p))
+                    {
+                        throw new FuzzFailure("freed a folio in use", facts.name() + ": page 0x" + Long.toHexString(p) +
+                            " of " + entry + " is free, and the node still holds it", null, false);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Load a node's first object in part and close the load without finishing it: the node must come back. */
+    private void abortPartLoad(final Pkram pk, final ImageOracle.Node facts) throws FuzzFailure
+    {
+        final NodeLoad load = pk.prepareLoad(facts.name());
+        try (load)
+        {
+            final ObjLoad obj = load.prepareLoadObj();
+            if (obj != null)
+            {
+                obj.loadFolio();
+                obj.read(new byte[100], 0, 100);
+            }
+        }
+        catch (final InvalidArgumentException emptyObject)
+        {
+            // The kernel's EINVAL for an object with no data: the load is closed all the same.
+        }
+        if (load.state() != NodeLoad.State.ABORTED)
+        {
+            throw new FuzzFailure("load", facts.name() + ": a load closed without finish() is " + load.state(), null,
+                false);
+        }
+        exercised[0]++;
+    }
+
+    /**
+     * Replace a node by a new version that shares every folio of the old one (through a live handle) and holds
+     * a copy of every byte stream, objects in the same order: after the swap it must read exactly as the image
+     * held it. Skipped for a node the API cannot save again as it is (an object with no data, an index the
+     * format allows but a save refuses).
+     */
+    private void replaceSharing(final Pkram pk, final ImageOracle.Node facts) throws FuzzFailure
+    {
+        for (final ImageOracle.Obj obj : facts.objs())
+        {
+            if (obj.empty() || obj.folioEntries().stream().anyMatch(e -> e.index() < 0 || e.index() + e.pages() < 0))
+            {
+                return;
+            }
+        }
+        try (NodeLoad live = pk.openLive(facts.name()))
+        {
+            final List<List<Folio>> folios = new ArrayList<>();
+            final List<byte[]> bytes = new ArrayList<>();
+            ObjLoad obj;
+            while ((obj = live.prepareLoadObj()) != null)
+            {
+                final List<Folio> list = new ArrayList<>();
+                Folio folio;
+                while ((folio = obj.loadFolio()) != null)
+                {
+                    list.add(folio);
+                }
+                final byte[] data = new byte[(int)obj.dataLength()];
+                for (int done = 0, n; done < data.length && (n = obj.read(data, done, data.length - done)) > 0; )
+                {
+                    done += n;
+                }
+                folios.add(list);
+                bytes.add(data);
+                obj.finish();
+            }
+            try (NodeSave next = pk.prepareReplace(facts.name()))
+            {
+                // Saved last, loaded first: the objects go in in the reverse of the order they came out.
+                for (int i = folios.size() - 1; i >= 0; i--)
+                {
+                    final boolean hasFolios = !folios.get(i).isEmpty();
+                    final boolean hasBytes = bytes.get(i).length > 0;
+                    try (ObjSave out = hasFolios && hasBytes ? next.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES) :
+                        next.prepareSaveObj(hasFolios ? DataKind.FOLIOS : DataKind.BYTES))
+                    {
+                        for (final Folio folio : folios.get(i))
+                        {
+                            out.saveFolio(folio, folio.index());
+                        }
+                        if (hasBytes)
+                        {
+                            out.write(bytes.get(i), 0, bytes.get(i).length);
+                        }
+                    }
+                }
+                next.finish();
+            }
+            exercised[2]++;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new FuzzFailure("inconsistent boot", facts.name() + ": a replace sharing every folio failed: " + ex,
+                ex, false);
         }
     }
 

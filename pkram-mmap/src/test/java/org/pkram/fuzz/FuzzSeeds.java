@@ -32,7 +32,12 @@ import java.util.List;
  * <li>{@code kernel-v0}: the same with pkram's super block fields cleared, as the kernel itself writes it;</li>
  * <li>{@code fragmented}: preserved pages in hundreds of runs (a regions list of several pages), a full
  * link of 510 entries and an order-10 folio;</li>
- * <li>{@code empty}: an orderly reboot that preserved nothing (all-zero super block).</li>
+ * <li>{@code empty}: an orderly reboot that preserved nothing (all-zero super block);</li>
+ * <li>{@code service-sealed}: a service's state, sealed: a node replaced by a version that shares half its folios
+ * with the old one (the others copied, the byte streams new), pages of it written in place through a live
+ * handle before and after, a load aborted (the node back whole), a node removed;</li>
+ * <li>{@code service-live}: that image resumed and caught alive (LIVE): a live handle open on a node written in
+ * place, a new version of another node saved (sharing its folios) but not swapped in, a load open.</li>
  * </ul>
  */
 final class FuzzSeeds
@@ -62,6 +67,9 @@ final class FuzzSeeds
         seeds.add(kernelV0(kernelFaithful));
         seeds.add(fragmented(dir.resolve("fragmented")));
         seeds.add(empty(dir.resolve("empty")));
+        final Seed service = serviceSealed(dir.resolve("service-sealed"));
+        seeds.add(service);
+        seeds.add(serviceLive(dir.resolve("service-live"), service));
         return seeds;
     }
 
@@ -161,6 +169,7 @@ final class FuzzSeeds
                     }
                     obj.finish();
                 }
+                load.finish(); // consumed: a load closed without finishing would put the node back
             }
             saveMixed(pk, "kf-4", 14, 3, 100);
             pfn = pk.superBlockPfn();
@@ -225,6 +234,146 @@ final class FuzzSeeds
             pfn = pk.superBlockPfn();
         }
         return seed("empty", file, pfn);
+    }
+
+    static Seed serviceSealed(final Path dir)
+    {
+        final Path file = format(dir, 4L << 20);
+        final long pfn;
+        try (Pkram pk = boot(file, 0, Mode.CRASH_SAFE))
+        {
+            saveMixed(pk, "data", 21, 12, 6_000);
+            saveMixed(pk, "index", 22, 3, 300);
+            saveMixed(pk, "gone", 23, 2, 10);
+            writeLive(pk, "data", 0xD1);
+            replaceSharing(pk, "data", 24);
+            writeLive(pk, "data", 0xD2);
+            try (NodeLoad load = pk.prepareLoad("index"))
+            {
+                load.prepareLoadObj().loadFolio();
+                // closed without finish(): aborted, the node is back whole
+            }
+            pk.remove("gone");
+            pfn = pk.superBlockPfn();
+        }
+        return seed("service-sealed", file, pfn);
+    }
+
+    static Seed serviceLive(final Path dir, final Seed serviceSealed)
+    {
+        final Path file = format(dir, serviceSealed.image().length);
+        write(file, serviceSealed.image());
+        // Resume, the default: the image the file header names.
+        final Pkram pk = Pkram.boot(PkramOptions.of(file).shutdownHook(false));
+        try
+        {
+            saveMixed(pk, "loading", 25, 2, 50);
+            final NodeLoad live = pk.openLive("data");
+            stampFolios(live, 0xD3);
+            final NodeLoad indexLive = pk.openLive("index");
+            final NodeSave next = pk.prepareReplace("index");
+            saveSharing(pk, indexLive, next, 26);
+            final NodeLoad load = pk.prepareLoad("loading");
+            load.prepareLoadObj().loadFolio();
+            // The process "dies" here: a live handle open, a new version written but not swapped in, a load open.
+            final Seed seed = seed("service-live", file, pk.superBlockPfn());
+            next.discard();
+            indexLive.close();
+            live.close();
+            load.close();
+            return seed;
+        }
+        finally
+        {
+            pk.close();
+        }
+    }
+
+    /** Write every other folio of a node in place through a live handle. */
+    static void writeLive(final Pkram pk, final String name, final long salt)
+    {
+        try (NodeLoad live = pk.openLive(name))
+        {
+            stampFolios(live, salt);
+        }
+    }
+
+    private static void stampFolios(final NodeLoad live, final long salt)
+    {
+        ObjLoad obj;
+        int n = 0;
+        while ((obj = live.prepareLoadObj()) != null)
+        {
+            Folio folio;
+            while ((folio = obj.loadFolio()) != null)
+            {
+                if (n++ % 2 == 0)
+                {
+                    folio.buffer().putLong(8, salt * 1_000 + n);
+                }
+            }
+            obj.finish();
+        }
+    }
+
+    /** Replace a node with a version that shares every other folio of the old one and copies the rest. */
+    static void replaceSharing(final Pkram pk, final String name, final long salt)
+    {
+        try (NodeLoad live = pk.openLive(name); NodeSave next = pk.prepareReplace(name))
+        {
+            saveSharing(pk, live, next, salt);
+            next.finish();
+        }
+    }
+
+    /**
+     * Save into {@code next} the objects of the live node, in the same order: every other folio shared, the
+     * others copied into new folios, each byte stream replaced by new bytes of the same length.
+     */
+    private static void saveSharing(final Pkram pk, final NodeLoad live, final NodeSave next, final long salt)
+    {
+        final List<List<Folio>> folios = new ArrayList<>();
+        final List<Integer> lengths = new ArrayList<>();
+        ObjLoad obj;
+        while ((obj = live.prepareLoadObj()) != null)
+        {
+            final List<Folio> list = new ArrayList<>();
+            Folio folio;
+            while ((folio = obj.loadFolio()) != null)
+            {
+                list.add(folio);
+            }
+            folios.add(list);
+            lengths.add((int)obj.dataLength());
+            obj.finish();
+        }
+        int n = 0;
+        for (int i = folios.size() - 1; i >= 0; i--)
+        {
+            final boolean bytes = lengths.get(i) > 0;
+            try (ObjSave out = bytes ? next.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES) :
+                next.prepareSaveObj(DataKind.FOLIOS))
+            {
+                for (final Folio folio : folios.get(i))
+                {
+                    if (n++ % 2 == 0)
+                    {
+                        out.saveFolio(folio, folio.index());
+                    }
+                    else
+                    {
+                        final Folio copy = pk.allocFolio(folio.order());
+                        copy.buffer().putBytes(0, folio.buffer(), 0, copy.byteLength());
+                        copy.buffer().putLong(0, salt);
+                        out.saveFolio(copy, folio.index());
+                    }
+                }
+                if (bytes)
+                {
+                    out.write(pattern(salt, lengths.get(i)), 0, lengths.get(i));
+                }
+            }
+        }
     }
 
     /** A node of folios of orders 0..3 with index gaps (so several links) and a byte stream. */

@@ -55,6 +55,7 @@ class HostileImageTest
     private static Seed live;
     private static Seed kernel;
     private static Seed fragmented;
+    private static Seed serviceLive;
     private static Path caseFile;
 
     @BeforeAll
@@ -65,6 +66,8 @@ class HostileImageTest
         live = FuzzSeeds.live(dir.resolve("live"), sealed);
         kernel = FuzzSeeds.kernelV0(FuzzSeeds.kernelFaithful(dir.resolve("kernel-faithful")));
         fragmented = FuzzSeeds.fragmented(dir.resolve("fragmented"));
+        serviceLive = FuzzSeeds.serviceLive(dir.resolve("service-live"),
+            FuzzSeeds.serviceSealed(dir.resolve("service-sealed")));
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -566,6 +569,92 @@ class HostileImageTest
                 }
             }
         }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Replace: never both versions
+
+    @Test
+    void bothVersionsOfAReplacedNodeChainedAreCorrupt() throws Exception
+    {
+        // What a replace must never leave: its new version chained beside the old one. The service-live image
+        // holds a new version of "index" written (sharing folios with the old one) but not swapped in; commit it
+        // and chain it at the head, as a swap that forgot to take the old one out would.
+        final byte[] image = serviceLive.image().clone();
+        final long next = unchainedNode(serviceLive, "index");
+        final long node = Le.page(next);
+        assertEquals(NodeDescriptor.PKRAM_SAVE, Le.u32(image, node + NodeDescriptor.FLAGS_OFFSET));
+        Le.put32(image, node + NodeDescriptor.FLAGS_OFFSET, 0);
+        Le.put64(image, node + NodeDescriptor.NODE_PFN_OFFSET, Le.u64(image, sb(serviceLive) +
+            SuperBlockDescriptor.NODE_PFN_OFFSET));
+        Le.put64(image, sb(serviceLive) + SuperBlockDescriptor.NODE_PFN_OFFSET, next);
+        assertCorrupt("two nodes have the same name", serviceLive, image);
+        // Under another name, the two still share folios: pages referenced twice.
+        image[(int)(node + NodeDescriptor.NAME_OFFSET + "index".length())] = '2';
+        assertCorrupt("referenced twice", serviceLive, image);
+        // Chained instead of the old one (the swap done right), the image is valid and holds one "index".
+        final byte[] swapped = serviceLive.image().clone();
+        Le.put32(swapped, node + NodeDescriptor.FLAGS_OFFSET, 0);
+        final long old = serviceLive.map().pagesOf(Kind.NODE).stream()
+            .filter(p -> Arrays.equals(name(serviceLive.image(), p.pfn()), name(swapped, next))).findFirst()
+            .orElseThrow().pfn();
+        Le.put64(swapped, node + NodeDescriptor.NODE_PFN_OFFSET, Le.u64(swapped, Le.page(old) +
+            NodeDescriptor.NODE_PFN_OFFSET));
+        repoint(swapped, serviceLive, old, next);
+        final ImageOracle.Image oracle = ImageOracle.read(swapped, serviceLive.sbPfn());
+        assertTrue(oracle.valid(), oracle.problem());
+        assertEquals(1, oracle.nodes().stream().filter(n -> n.name().equals("index")).count());
+        assertTrue(oracle.nodes().stream().anyMatch(n -> n.pfn() == next));
+        try (Pkram pk = FuzzSeeds.boot(write(swapped), serviceLive.sbPfn(), Mode.CRASH_SAFE))
+        {
+            assertEquals(1, pk.nodeNames().stream().filter("index"::equals).count(), pk.nodeNames().toString());
+        }
+    }
+
+    /** @return the node page named {@code name} that the chain does not reach (a replace's new version). */
+    private static long unchainedNode(final Seed seed, final String name)
+    {
+        final byte[] image = seed.image();
+        for (long pfn = 1; pfn < seed.map().pfnCount; pfn++)
+        {
+            if (!seed.map().referenced.contains(pfn) && Le.u32(image, Le.page(pfn) + NodeDescriptor.FLAGS_OFFSET) ==
+                NodeDescriptor.PKRAM_SAVE && new String(name(image, pfn), java.nio.charset.StandardCharsets.UTF_8)
+                .equals(name))
+            {
+                return pfn;
+            }
+        }
+        throw new AssertionError("no unchained node " + name + " in " + seed);
+    }
+
+    private static byte[] name(final byte[] image, final long pfn)
+    {
+        final int at = (int)(Le.page(pfn) + NodeDescriptor.NAME_OFFSET);
+        int end = at;
+        while (end < at + NodeDescriptor.NAME_MAX && image[end] != 0)
+        {
+            end++;
+        }
+        return Arrays.copyOfRange(image, at, end);
+    }
+
+    /** Point whatever names node {@code from} in the chain (the super block or a node) at {@code to}. */
+    private static void repoint(final byte[] image, final Seed seed, final long from, final long to)
+    {
+        if (Le.u64(image, sb(seed) + SuperBlockDescriptor.NODE_PFN_OFFSET) == from)
+        {
+            Le.put64(image, sb(seed) + SuperBlockDescriptor.NODE_PFN_OFFSET, to);
+            return;
+        }
+        for (final Page node : seed.map().pagesOf(Kind.NODE))
+        {
+            if (Le.u64(image, Le.page(node.pfn()) + NodeDescriptor.NODE_PFN_OFFSET) == from)
+            {
+                Le.put64(image, Le.page(node.pfn()) + NodeDescriptor.NODE_PFN_OFFSET, to);
+                return;
+            }
+        }
+        throw new AssertionError("nothing names node 0x" + Long.toHexString(from));
     }
 
     // ------------------------------------------------------------------------------------------------
