@@ -270,7 +270,7 @@ public final class Pkram implements AutoCloseable
      * <p>
      * Errors: ENODEV not booted, closed or sealed; ENAMETOOLONG UTF-8 length &gt;= 256 (PKRAM_NAME_MAX incl.
      * NUL); EINVAL an unpaired surrogate or a NUL in the name; ENOMEM no free page; EEXIST a node of that name
-     * is being saved, is committed, or (crash-safe mode) is being loaded.
+     * is being saved, is committed, or is being loaded (the load may still be aborted).
      * Then add objects with {@link NodeSave#prepareSaveObj(DataKind...)} and call {@link NodeSave#finish()};
      * closing the handle without finishing discards the node ({@code pkram_discard_save}).
      *
