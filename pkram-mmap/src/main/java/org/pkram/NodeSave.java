@@ -120,6 +120,15 @@ public final class NodeSave implements AutoCloseable
     }
 
     /**
+     * @return true when {@code obj} is an object of a live handle on the version this save replaces.
+     */
+    boolean sharesFrom(final ObjLoad obj)
+    {
+        obj.checkOpen();
+        return record.replaces != null && obj.liveRecord() == record.replaces;
+    }
+
+    /**
      * Share a folio of the old version: refused twice, since a page referenced twice is a corrupt image.
      *
      * @param pfn   its first pfn.

@@ -105,6 +105,15 @@ public final class ObjLoad implements AutoCloseable
         return node.liveRecord();
     }
 
+    /**
+     * @return the folio stream's cursor, for a walk that shares its entries into a new version.
+     */
+    LinkCursor folioEntries()
+    {
+        checkOpen();
+        return folios;
+    }
+
 
     /**
      * Copy up to {@code length} bytes of the byte stream into {@code dst}.

@@ -148,6 +148,50 @@ class ReplaceTest
     }
 
     @Test
+    void shouldCarryAWholeStreamIntoTheNewVersionCopyingOnlyTheChangedFolios()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        try (Pkram pk = boot(file, Mode.CRASH_SAFE))
+        {
+            Versions.save(pk, "n", 1, 1500);
+            Versions.save(pk, "m", 1, 1);
+            final long used = pk.pageCounts().used();
+            try (NodeLoad live = pk.openLive("n"); NodeLoad other = pk.openLive("m");
+                NodeSave next = pk.prepareReplace("n"))
+            {
+                final ObjSave out = next.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES);
+                final ObjLoad foreign = other.prepareLoadObj();
+                assertThrows(IllegalStateException.class, () -> out.shareFrom(foreign, index -> null));
+                final long shared = out.shareFrom(live.prepareLoadObj(), index ->
+                {
+                    if (index % 500 != 3)
+                    {
+                        return null;
+                    }
+                    final Folio copy = pk.allocFolio(0);
+                    Versions.stamp(copy, 2, index);
+                    return copy;
+                });
+                assertEquals(1497, shared);
+                out.write("version 2".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 9);
+                out.finish();
+                next.finish();
+            }
+            assertEquals(used, pk.pageCounts().used(), "three pages copied, three freed, the rest shared");
+            final List<Long> expected = new ArrayList<>(Versions.all(1, 1500));
+            for (final int changed : new int[] {3, 503, 1003})
+            {
+                expected.set(changed, 2L);
+            }
+            assertEquals(expected, Versions.liveVersions(pk, "n"));
+        }
+        try (Pkram pk = boot(file, Mode.CRASH_SAFE))
+        {
+            assertEquals(2L, Versions.liveVersions(pk, "n").get(503));
+        }
+    }
+
+    @Test
     void shouldLeaveTheOldVersionWholeWhenTheReplaceIsDropped()
     {
         final Path file = Images.format(dir, Images.SMALL);

@@ -24,7 +24,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pkram.DataKind;
 import org.pkram.Folio;
-import org.pkram.FolioCursor;
 import org.pkram.NodeLoad;
 import org.pkram.NodeSave;
 import org.pkram.ObjLoad;
@@ -106,6 +105,8 @@ public class CheckpointBenchmark extends BaseBenchmark
     private int changedCount;
     /** By page index: the slot of its new content in {@link #changes}, or -1 when this invocation left it. */
     private int[] slotOf;
+    /** Changed pages copied by {@link #copyOnWrite} in the checkpoint under way. */
+    private int copiedThisCheckpoint;
     /** The pages changed by this invocation, in slot order. */
     private int[] changed;
     private UnsafeBuffer changes;
@@ -251,30 +252,32 @@ public class CheckpointBenchmark extends BaseBenchmark
             ObjLoad in;
             while ((in = live.prepareLoadObj()) != null)
             {
-                // A cursor: the unchanged folios are shared with no object per folio.
-                final FolioCursor folio = in.folioCursor();
-                while (folio.next())
-                {
-                    final long index = folio.index();
-                    final int slot = slotOf[(int)index];
-                    if (slot < 0)
-                    {
-                        out.saveFolio(folio, index);
-                        shared++;
-                    }
-                    else
-                    {
-                        final Folio copy = pkram.allocFolio(0);
-                        copy.buffer().putBytes(0, changes, slot * PAGE, PAGE);
-                        out.saveFolio(copy, index);
-                        copied++;
-                    }
-                }
+                // One pass: the unchanged folios shared with no object or check per folio, a copy-on-write
+                // folio for each changed page.
+                shared += (int)out.shareFrom(in, this::copyOnWrite);
             }
+            copied = copiedThisCheckpoint;
+            copiedThisCheckpoint = 0;
             out.finish();
             next.finish();
         }
         return check(shared, copied, changedCount);
+    }
+
+    /**
+     * @return a new folio with the changed page's new content, or null for an unchanged page (shared).
+     */
+    private Folio copyOnWrite(final long index)
+    {
+        final int slot = slotOf[(int)index];
+        if (slot < 0)
+        {
+            return null;
+        }
+        final Folio copy = pkram.allocFolio(0);
+        copy.buffer().putBytes(0, changes, slot * PAGE, PAGE);
+        copiedThisCheckpoint++;
+        return copy;
     }
 
     /**
