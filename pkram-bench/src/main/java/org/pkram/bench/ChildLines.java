@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Reading a child process's lines without hanging on a child that hangs: a child that says nothing in time is
@@ -37,8 +38,14 @@ final class ChildLines
     static String next(final BufferedReader out, final Process process, final long timeoutMillis)
         throws IOException, TimeoutException
     {
-        final ScheduledFuture<Process> watchdog =
-            WATCHDOG.schedule(process::destroyForcibly, timeoutMillis, TimeUnit.MILLISECONDS);
+        // Set before the kill: the read can end (the pipe closes) while the kill is still under way, before the
+        // watchdog's task counts as done, and that read must still be reported as a timeout.
+        final AtomicBoolean fired = new AtomicBoolean();
+        final ScheduledFuture<?> watchdog = WATCHDOG.schedule(() ->
+        {
+            fired.set(true);
+            process.destroyForcibly();
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
         final String line;
         try
         {
@@ -48,7 +55,7 @@ final class ChildLines
         {
             watchdog.cancel(false);
         }
-        if (watchdog.isDone() && !watchdog.isCancelled())
+        if (fired.get())
         {
             throw new TimeoutException("the child said nothing in " + timeoutMillis + " ms and was killed");
         }
