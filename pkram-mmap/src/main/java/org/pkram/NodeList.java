@@ -67,9 +67,8 @@ final class NodeList
             {
                 throw new NodeExistsException("node already exists: name=" + name);
             }
-            final NodeRecord record = new NodeRecord(allocNode.getAsLong(), name, NodeRecord.State.SAVING);
+            final NodeRecord record = newSave(name, allocNode);
             nodes.put(name, record);
-            openHandles.incrementAndGet();
             return record;
         }
         finally
@@ -202,10 +201,7 @@ final class NodeList
         {
             checkUnsealed();
             final NodeRecord record = existing(name);
-            if (record.state != NodeRecord.State.COMMITTED)
-            {
-                throw new NodeBusyException("node is being " + record.state.name().toLowerCase() + ": name=" + name);
-            }
+            checkCommitted(record);
             record.liveOpens++;
             return record;
         }
@@ -265,23 +261,18 @@ final class NodeList
             final NodeRecord old = nodes.get(name);
             if (old == null)
             {
-                final NodeRecord record = new NodeRecord(allocNode.getAsLong(), name, NodeRecord.State.SAVING);
+                final NodeRecord record = newSave(name, allocNode);
                 nodes.put(name, record);
-                openHandles.incrementAndGet();
                 return record;
             }
-            if (old.state != NodeRecord.State.COMMITTED)
-            {
-                throw new NodeBusyException("node is being " + old.state.name().toLowerCase() + ": name=" + name);
-            }
+            checkCommitted(old);
             if (old.replacement != null)
             {
                 throw new NodeBusyException("a new version of the node is being saved already: name=" + name);
             }
-            final NodeRecord record = new NodeRecord(allocNode.getAsLong(), name, NodeRecord.State.SAVING);
+            final NodeRecord record = newSave(name, allocNode);
             record.replaces = old;
             old.replacement = record;
-            openHandles.incrementAndGet();
             return record;
         }
         finally
@@ -325,10 +316,7 @@ final class NodeList
     {
         checkUnsealed();
         final NodeRecord record = existing(name);
-        if (record.state != NodeRecord.State.COMMITTED)
-        {
-            throw new NodeBusyException("node is being " + record.state.name().toLowerCase() + ": name=" + name);
-        }
+        checkCommitted(record);
         if (record.liveOpens != 0)
         {
             throw new NodeBusyException("node is open live (close its handles first): name=" + name +
@@ -339,6 +327,25 @@ final class NodeList
             throw new NodeBusyException("a new version of the node is being saved: name=" + name);
         }
         return record;
+    }
+
+    /**
+     * A node being saved, its page allocated and filled, counted as an open handle; the caller files it.
+     */
+    private NodeRecord newSave(final String name, final LongSupplier allocNode)
+    {
+        final NodeRecord record = new NodeRecord(allocNode.getAsLong(), name, NodeRecord.State.SAVING);
+        openHandles.incrementAndGet();
+        return record;
+    }
+
+    private static void checkCommitted(final NodeRecord record)
+    {
+        if (record.state != NodeRecord.State.COMMITTED)
+        {
+            throw new NodeBusyException("node is being " + record.state.name().toLowerCase() + ": name=" +
+                record.name);
+        }
     }
 
     private NodeRecord existing(final String name)

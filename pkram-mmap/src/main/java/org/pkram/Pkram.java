@@ -13,18 +13,22 @@ import org.pkram.error.PkramUnavailableException;
 import org.pkram.image.NodeView;
 import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.Pfn;
-import org.pkram.mem.PageAllocator;
 import org.pkram.mem.Handover;
+import org.pkram.mem.HugePages;
 import org.pkram.mem.Memfd;
+import org.pkram.mem.PageAllocator;
 import org.pkram.mem.PhysMem;
 import org.pkram.service.SdNotify;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A booted pkram: the "kernel" that owns the memory file, its page allocator and the node list.
@@ -145,7 +149,7 @@ public final class Pkram implements AutoCloseable
      * @param startup the service's start-up, given the booted instance.
      * @return the booted instance.
      */
-    public static Pkram fromEnvironment(final java.util.function.Consumer<Pkram> startup)
+    public static Pkram fromEnvironment(final Consumer<Pkram> startup)
     {
         final Map<String, String> env = System.getenv();
         final Properties props = System.getProperties();
@@ -235,7 +239,7 @@ public final class Pkram implements AutoCloseable
      */
     public void onShutdown(final Runnable callback)
     {
-        shutdownCallbacks.add(java.util.Objects.requireNonNull(callback, "callback"));
+        shutdownCallbacks.add(Objects.requireNonNull(callback, "callback"));
     }
 
     private void runShutdownWork()
@@ -511,7 +515,7 @@ public final class Pkram implements AutoCloseable
      * @param write   populate for writing.
      * @return the pages faulted in, once done.
      */
-    public java.util.concurrent.CompletableFuture<Long> prefault(final int threads, final boolean write)
+    public CompletableFuture<Long> prefault(final int threads, final boolean write)
     {
         checkBooted();
         if (threads < 1)
@@ -648,7 +652,7 @@ public final class Pkram implements AutoCloseable
      * @return whether the memory's pages may be huge pages (a tmpfs mounted {@code huge=always}, hugetlbfs), and
      *         what was found.
      */
-    public org.pkram.mem.HugePages hugePages()
+    public HugePages hugePages()
     {
         return mem.hugePages();
     }
