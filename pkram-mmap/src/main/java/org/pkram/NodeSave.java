@@ -141,7 +141,7 @@ public final class NodeSave implements AutoCloseable
             shared = new PageBitmap(pkram.mem().pfnCount());
             sharedFolios = new ArrayList<>();
         }
-        if (!shared.claim(pfn, 0))
+        if (!shared.claimPage(pfn))
         {
             throw new IllegalStateException("folio is already saved in this new version: pfn=0x" +
                 Long.toHexString(pfn));

@@ -1,5 +1,8 @@
 package org.pkram;
 
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pkram.layout.Pfn;
 import org.pkram.mem.PageAllocator;
 import org.pkram.mem.PhysMem;
 
@@ -43,6 +46,27 @@ final class Pages
         // Pages come back from the allocator with whatever an earlier owner left in them.
         mem.zero(pfn, order);
         return pfn;
+    }
+
+    /**
+     * @return a folio of that order holding a copy of {@code src}'s bytes from {@code offset} (bounds checked by the
+     *         caller): every byte written once, so no zeroing pass.
+     */
+    long allocCopy(final int order, final DirectBuffer src, final int offset)
+    {
+        final long pfn = allocator.alloc(order);
+        try
+        {
+            final UnsafeBuffer folio = new UnsafeBuffer(0, 0);
+            mem.wrap(folio, pfn, order);
+            folio.putBytes(0, src, offset, Pfn.PAGE_SIZE << order);
+            return pfn;
+        }
+        catch (final RuntimeException ex)
+        {
+            allocator.free(pfn, order);
+            throw ex;
+        }
     }
 
     void free(final long pfn, final int order)

@@ -1,5 +1,6 @@
 package org.pkram;
 
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pkram.boot.PfnFile;
 import org.pkram.error.CorruptImageException;
@@ -465,6 +466,33 @@ public final class Pkram implements AutoCloseable
         }
         viewsHandedOut.set(true);
         return new Folio(this, pages.allocZeroed(order), order, 0);
+    }
+
+    /**
+     * Allocate a folio of {@code 2^order} pages holding a copy of {@code 4096 << order} bytes of {@code src}: the
+     * copy-on-write of a changed page in a checkpoint ({@link ObjSave#shareFrom(ObjLoad, java.util.function.LongFunction)}).
+     * Each byte of the new folio is written once, where {@link #allocFolio(int)} and a copy write it twice (the
+     * zeroing, then the copy); no view is made until {@link Folio#buffer()} is called.
+     * <p>
+     * Errors: ENODEV; EINVAL order outside 0..10; ENOMEM no free folio of that order.
+     *
+     * @param src    the bytes: any Agrona buffer, a folio's view included.
+     * @param offset first byte in {@code src}.
+     * @param order  0..10.
+     * @return the folio, owned by the caller.
+     * @throws IndexOutOfBoundsException {@code src} holds fewer than {@code 4096 << order} bytes from {@code offset}.
+     */
+    public Folio copyFolio(final DirectBuffer src, final int offset, final int order)
+    {
+        checkBooted();
+        if (!Pfn.isValidOrder(order))
+        {
+            throw new InvalidArgumentException("folio order out of range: order=" + order + ", max=" +
+                Pfn.MAX_FOLIO_ORDER);
+        }
+        Objects.checkFromIndexSize(offset, Pfn.PAGE_SIZE << order, src.capacity());
+        viewsHandedOut.set(true);
+        return new Folio(this, pages.allocCopy(order, src, offset), order, 0);
     }
 
     /**

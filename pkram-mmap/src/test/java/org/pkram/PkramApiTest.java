@@ -79,6 +79,7 @@ class PkramApiTest
         assertEquals(Errno.ENODEV, ex.errno());
         assertThrows(PkramUnavailableException.class, () -> pk.prepareLoad("a"));
         assertThrows(PkramUnavailableException.class, () -> pk.allocFolio(0));
+        assertThrows(PkramUnavailableException.class, () -> pk.copyFolio(new UnsafeBuffer(new byte[4096]), 0, 0));
         assertThrows(PkramUnavailableException.class, () -> pk.truncate());
     }
 
@@ -135,6 +136,56 @@ class PkramApiTest
         {
             assertEquals(Errno.EINVAL, assertThrows(InvalidArgumentException.class, save::prepareSaveObj).errno());
         }
+    }
+
+    @Test
+    void shouldCopyAFolioFromAnyBufferAndSaveIt()
+    {
+        final byte[] bytes = new byte[3 * Folio.PAGE_SIZE];
+        new Random(42).nextBytes(bytes);
+        final long usedBefore = pk.pageCounts().used();
+        final Folio small = pk.copyFolio(new UnsafeBuffer(bytes), Folio.PAGE_SIZE, 0);
+        final Folio big = pk.copyFolio(new UnsafeBuffer(ByteBuffer.allocateDirect(2 * Folio.PAGE_SIZE)), 0, 1);
+        assertEquals(usedBefore + 3, pk.pageCounts().used());
+        assertEquals(0, big.pfn() % 2, "an order-1 folio is naturally aligned");
+        final byte[] read = new byte[Folio.PAGE_SIZE];
+        small.buffer().getBytes(0, read);
+        assertArrayEquals(java.util.Arrays.copyOfRange(bytes, Folio.PAGE_SIZE, 2 * Folio.PAGE_SIZE), read);
+        // A copy of a folio's own view: the allocator's earlier bytes never show through.
+        final Folio again = pk.copyFolio(small.buffer(), 0, 0);
+        final byte[] readAgain = new byte[Folio.PAGE_SIZE];
+        again.buffer().getBytes(0, readAgain);
+        assertArrayEquals(read, readAgain);
+        try (NodeSave save = pk.prepareSave("copied"); ObjSave obj = save.prepareSaveObj(DataKind.FOLIOS))
+        {
+            obj.saveFolio(small, 0);
+            obj.saveFolio(big, 2);
+            obj.finish();
+            save.finish();
+        }
+        try (NodeLoad load = pk.prepareLoad("copied"))
+        {
+            final Folio loaded = load.prepareLoadObj().loadFolio();
+            final byte[] back = new byte[Folio.PAGE_SIZE];
+            loaded.buffer().getBytes(0, back);
+            assertArrayEquals(read, back);
+            load.finish();
+        }
+        pk.freeFolio(again);
+    }
+
+    @Test
+    void shouldRefuseACopyOfTooFewBytesOrABadOrderAndTakeNoPage()
+    {
+        final long usedBefore = pk.pageCounts().used();
+        final UnsafeBuffer src = new UnsafeBuffer(new byte[Folio.PAGE_SIZE + 10]);
+        assertThrows(IndexOutOfBoundsException.class, () -> pk.copyFolio(src, 11, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> pk.copyFolio(src, 0, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> pk.copyFolio(src, -1, 0));
+        assertEquals(Errno.EINVAL, assertThrows(InvalidArgumentException.class, () -> pk.copyFolio(src, 0, 11)).errno());
+        assertEquals(usedBefore, pk.pageCounts().used());
+        pk.freeFolio(pk.copyFolio(src, 10, 0));
+        assertEquals(usedBefore, pk.pageCounts().used());
     }
 
     @Test

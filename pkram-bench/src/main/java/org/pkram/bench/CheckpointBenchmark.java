@@ -274,10 +274,8 @@ public class CheckpointBenchmark extends BaseBenchmark
         {
             return null;
         }
-        final Folio copy = pkram.allocFolio(0);
-        copy.buffer().putBytes(0, changes, slot * PAGE, PAGE);
         copiedThisCheckpoint++;
-        return copy;
+        return pkram.copyFolio(changes, slot * PAGE, 0);
     }
 
     /**
