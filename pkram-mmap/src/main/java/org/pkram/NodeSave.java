@@ -1,7 +1,10 @@
 package org.pkram;
 
+import org.agrona.collections.LongArrayList;
+import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pkram.error.InvalidArgumentException;
+import org.pkram.layout.EntryCodec;
 import org.pkram.layout.NodeDescriptor;
 import org.pkram.layout.ObjDescriptor;
 
@@ -45,6 +48,10 @@ public final class NodeSave implements AutoCloseable
      */
     private PageBitmap shared;
     private List<Folio> sharedFolios;
+    /** A replace: objects of the old version whose folio streams were carried whole (shared or replaced). */
+    private LongHashSet carriedObjs;
+    /** The old entries those carries replaced: freed at the finish, unless shared into this version otherwise. */
+    private LongArrayList replacedEntries;
 
     NodeSave(final Pkram pkram, final NodeRecord record, final UnsafeBuffer node)
     {
@@ -153,6 +160,49 @@ public final class NodeSave implements AutoCloseable
     }
 
     /**
+     * Remember a folio stream of the old version carried whole by {@link ObjSave#shareFrom}: every entry shared, or
+     * one of {@code replaced}.
+     *
+     * @param objPfn   the old object.
+     * @param replaced its entries replaced by a new folio.
+     */
+    void carriedWhole(final long objPfn, final LongArrayList replaced)
+    {
+        if (carriedObjs == null)
+        {
+            carriedObjs = new LongHashSet();
+            replacedEntries = new LongArrayList();
+        }
+        carriedObjs.add(objPfn);
+        replacedEntries.addAll(replaced);
+    }
+
+    /**
+     * Free the old version's pages that this version does not share: the whole old node but its shared folios,
+     * reading the entries only of the streams not carried whole, and the entries those carries replaced.
+     */
+    private void freeOldVersion(final NodeRecord old, final LongPredicate keep)
+    {
+        final Pages pages = pkram.pages();
+        if (carriedObjs == null)
+        {
+            pages.truncator().truncateNode(old.pfn, keep);
+            return;
+        }
+        final LongHashSet carried = carriedObjs;
+        pages.truncator().truncateNode(old.pfn, keep, carried::contains);
+        for (int i = 0; i < replacedEntries.size(); i++)
+        {
+            final long entry = replacedEntries.getLong(i);
+            // A replaced folio may still be in this version, saved through another handle: then it is kept.
+            if (!keep.test(EntryCodec.pfn(entry)))
+            {
+                pages.free(EntryCodec.pfn(entry), EntryCodec.order(entry));
+            }
+        }
+    }
+
+    /**
      * Commit the node ({@code pkram_finish_save}): from now on it can be loaded, and (crash-safe mode) it
      * survives a crash. Finishes an object still open.
      * <p>
@@ -190,7 +240,7 @@ public final class NodeSave implements AutoCloseable
                         folio.movedTo(record);
                     }
                 }
-                pkram.pages().truncator().truncateNode(old.pfn, keep);
+                freeOldVersion(old, keep);
             }
             finally
             {

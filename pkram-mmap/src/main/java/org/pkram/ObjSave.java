@@ -3,6 +3,7 @@ package org.pkram;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesMarshallable;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pkram.image.LinkCursor;
 import org.pkram.image.RecordFraming;
@@ -141,6 +142,9 @@ public final class ObjSave implements AutoCloseable
                 "live handle of the version being replaced (prepareReplace)");
         }
         final LinkCursor entries = old.folioEntries();
+        // A stream carried from its first entry to its last is, entry for entry, shared or replaced: the finish then
+        // frees the replaced ones from this list and need not read the old stream again.
+        final LongArrayList replaced = entries.isStarted() ? null : new LongArrayList();
         long shared = 0;
         while (entries.next())
         {
@@ -149,12 +153,20 @@ public final class ObjSave implements AutoCloseable
             if (change != null)
             {
                 saveFolio(change, index);
+                if (replaced != null)
+                {
+                    replaced.addLong(entries.entry());
+                }
                 continue;
             }
             final long pfn = entries.pfn();
             node.share(pfn, null);
             folios.append(pfn, entries.order(), index);
             shared++;
+        }
+        if (replaced != null)
+        {
+            node.carriedWhole(old.objPfn(), replaced);
         }
         return shared;
     }

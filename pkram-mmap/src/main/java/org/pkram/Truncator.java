@@ -80,18 +80,35 @@ final class Truncator
      */
     void truncateNode(final long nodePfn, final LongPredicate keep)
     {
+        truncateNode(nodePfn, keep, NONE);
+    }
+
+    /**
+     * Free a whole node but the folios {@code keep} names; of the objects {@code linksOnly} names, only the folio
+     * links, not the folios: a replace carried those streams whole, so each of their folios is shared with the new
+     * version or freed by the replace itself, and reading a large stream's entries again would be wasted.
+     */
+    void truncateNode(final long nodePfn, final LongPredicate keep, final LongPredicate linksOnly)
+    {
         mem.wrap(view, nodePfn, 0);
-        truncateNode(nodePfn, NodeDescriptor.objPfn(view), keep);
+        truncateNode(nodePfn, NodeDescriptor.objPfn(view), keep, linksOnly);
     }
 
     private void truncateNode(final long nodePfn, final long firstObjPfn, final LongPredicate keep)
+    {
+        truncateNode(nodePfn, firstObjPfn, keep, NONE);
+    }
+
+    private void truncateNode(final long nodePfn, final long firstObjPfn, final LongPredicate keep,
+        final LongPredicate linksOnly)
     {
         long obj = firstObjPfn;
         while (obj != Pfn.NULL_PFN)
         {
             mem.wrap(view, obj, 0);
             final long next = ObjDescriptor.objPfn(view);
-            truncateObj(obj, Pfn.NULL_PFN, 0, keep);
+            // ALL_TAKEN: every folio counts as handed out, so the walk frees the links and reads no entry.
+            truncateObj(obj, linksOnly.test(obj) ? LinkCursor.ALL_TAKEN : Pfn.NULL_PFN, 0, keep);
             obj = next;
         }
         allocator.free(nodePfn, 0);

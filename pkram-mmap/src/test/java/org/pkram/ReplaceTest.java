@@ -192,6 +192,77 @@ class ReplaceTest
     }
 
     @Test
+    void shouldKeepAReplacedFolioThatAnotherHandleSharedIntoTheNewVersion()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        try (Pkram pk = boot(file, Mode.CRASH_SAFE))
+        {
+            Versions.save(pk, "n", 1, 600);
+            final long used = pk.pageCounts().used();
+            try (NodeLoad live = pk.openLive("n"); NodeLoad second = pk.openLive("n");
+                NodeSave next = pk.prepareReplace("n"))
+            {
+                final ObjLoad other = second.prepareLoadObj();
+                final ObjSave out = next.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES);
+                // Index 0 "changes" to the very folio it was, loaded through the second handle: shared, not freed.
+                final long shared = out.shareFrom(live.prepareLoadObj(), index -> index == 0 ? other.loadFolio() :
+                    index == 599 ? stamped(pk, 2, index) : null);
+                assertEquals(598, shared);
+                out.write("version 2".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 9);
+                out.finish();
+                next.finish();
+            }
+            assertEquals(used, pk.pageCounts().used(), "one page copied, one freed, the rest shared");
+            final List<Long> expected = new ArrayList<>(Versions.all(1, 600));
+            expected.set(599, 2L);
+            assertEquals(expected, Versions.liveVersions(pk, "n"));
+        }
+        try (Pkram pk = boot(file, Mode.CRASH_SAFE))
+        {
+            assertEquals(1L, Versions.liveVersions(pk, "n").get(0), "the image references the kept folio once");
+        }
+    }
+
+    @Test
+    void shouldFreeWhatAReplaceLeftBehindWhenTheCarryStartsMidStream()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        try (Pkram pk = boot(file, Mode.CRASH_SAFE))
+        {
+            Versions.save(pk, "n", 1, 700);
+            final long used = pk.pageCounts().used();
+            try (NodeLoad live = pk.openLive("n"); NodeSave next = pk.prepareReplace("n"))
+            {
+                final ObjLoad in = live.prepareLoadObj();
+                final ObjSave out = next.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES);
+                // The first two folios are loaded and left out of the new version: the finish must free them.
+                in.loadFolio();
+                in.loadFolio();
+                final long shared = out.shareFrom(in, index -> index == 300 ? stamped(pk, 2, index) : null);
+                assertEquals(697, shared);
+                out.write("version 2".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 9);
+                out.finish();
+                next.finish();
+            }
+            assertEquals(used - 2, pk.pageCounts().used(), "two folios dropped, one replaced");
+            final List<Long> versions = Versions.liveVersions(pk, "n");
+            assertEquals(698, versions.size());
+            assertEquals(2L, versions.get(298));
+        }
+        try (Pkram pk = boot(file, Mode.CRASH_SAFE))
+        {
+            assertEquals(698, Versions.liveVersions(pk, "n").size());
+        }
+    }
+
+    private static Folio stamped(final Pkram pk, final long version, final long index)
+    {
+        final Folio copy = pk.allocFolio(0);
+        Versions.stamp(copy, version, index);
+        return copy;
+    }
+
+    @Test
     void shouldLeaveTheOldVersionWholeWhenTheReplaceIsDropped()
     {
         final Path file = Images.format(dir, Images.SMALL);

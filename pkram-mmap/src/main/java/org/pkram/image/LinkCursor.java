@@ -264,6 +264,15 @@ public final class LinkCursor
     }
 
     /**
+     * @return true once the walk has moved (to a link or an entry) since the last {@link #reset(long)}: false means
+     *         every entry of the stream is still ahead.
+     */
+    public boolean isStarted()
+    {
+        return started;
+    }
+
+    /**
      * Where a walk that stopped here resumes, for freeing what was not handed out: the link holding the next
      * entry, the whole stream's head when nothing was taken, or {@link #ALL_TAKEN} at the end.
      *
