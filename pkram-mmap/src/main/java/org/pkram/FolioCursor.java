@@ -26,6 +26,8 @@ public final class FolioCursor
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private boolean registered;
     private boolean positioned;
+    /** The view shows the current folio: it is moved only when asked for, so a walk that reads no bytes skips it. */
+    private boolean wrapped;
 
     FolioCursor(final Pkram pkram, final ObjLoad obj, final LinkCursor entries)
     {
@@ -45,20 +47,8 @@ public final class FolioCursor
     public boolean next()
     {
         obj.checkOpen();
+        wrapped = false;
         positioned = entries.next();
-        if (positioned)
-        {
-            pkram.mem().wrap(view, entries.pfn(), entries.order());
-            if (!registered)
-            {
-                // One view for the whole walk: remembered once, detached with the pages it may show.
-                registered = true;
-                if (!obj.viewSet().add(view))
-                {
-                    FolioViews.detach(view);
-                }
-            }
-        }
         return positioned;
     }
 
@@ -90,12 +80,32 @@ public final class FolioCursor
     }
 
     /**
-     * @return a view of the current folio's bytes, in place: the same view object at every step, so keep the
-     *         bytes, not the view, beyond the next call to {@link #next()}.
+     * A view of the current folio's bytes, in place: the same view object at every step, so keep the bytes, not the
+     * view, beyond the next call to {@link #next()}. Once the pages stop being the holder's, a view handed out shows
+     * them no more (see {@link Folio#buffer()}), and asking for the next folio's is refused.
+     *
+     * @return the view.
+     * @throws IllegalStateException the cursor is not on a folio, the object or its handle is finished, or the node
+     *                               was replaced.
      */
     public MutableDirectBuffer buffer()
     {
         checkPositioned();
+        if (!wrapped)
+        {
+            obj.checkOpen();
+            pkram.mem().wrap(view, entries.pfn(), entries.order());
+            wrapped = true;
+            if (!registered)
+            {
+                // One view for the whole walk: remembered once, detached with the pages it may show.
+                registered = true;
+                if (!obj.viewSet().add(view))
+                {
+                    FolioViews.detach(view);
+                }
+            }
+        }
         return view;
     }
 

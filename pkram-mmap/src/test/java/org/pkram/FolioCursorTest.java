@@ -93,6 +93,34 @@ class FolioCursorTest
     }
 
     @Test
+    void shouldShowEachFolioOnlyWhenAskedAndRefuseTheViewOnceTheLiveNodeWasReplaced()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        try (Pkram pk = Pkram.boot(PkramOptions.of(file).shutdownHook(false)))
+        {
+            Versions.save(pk, "n", 3, 6);
+            try (NodeLoad live = pk.openLive("n"))
+            {
+                final FolioCursor cursor = live.prepareLoadObj().folioCursor();
+                assertTrue(cursor.next());
+                final var shown = cursor.buffer();
+                assertEquals(3L * 1_000_003L, shown.getLong(0));
+                assertTrue(cursor.next());
+                assertTrue(cursor.next());
+                assertEquals(3L * 1_000_003L + 2 * 7919L, cursor.buffer().getLong(0), "the view follows the cursor");
+                assertTrue(cursor.next());
+                cursor.buffer();
+                assertTrue(cursor.next());
+                // The cursor's view shows index 3; index 0, which it showed first, is replaced and freed.
+                ServiceChild.replaceFirstPage(pk, "n", 4);
+                assertThrows(IllegalStateException.class, cursor::buffer);
+                assertThrows(IllegalStateException.class, cursor::next);
+                assertEquals(3L * 1_000_003L + 3 * 7919L, shown.getLong(0), "index 3 is shared: its view lives on");
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseToMoveOnceTheLiveNodeWasReplaced()
     {
         final Path file = Images.format(dir, Images.SMALL);
