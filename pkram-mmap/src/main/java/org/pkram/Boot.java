@@ -98,7 +98,7 @@ final class Boot
         }
         else
         {
-            Publisher.clearHeader(mem);
+            dropImage(mem, options);
             sbPfn = allocator.alloc(0);
             generation = 1;
         }
@@ -124,6 +124,26 @@ final class Boot
     }
 
     /**
+     * Start empty: the header stops naming the image it named, if any. The pfn file goes first, so that a death
+     * here never leaves it naming an image beside a header that names none (what a damaged header looks like);
+     * then the old super block is zeroed before any page is allocated, so no later boot can take the old image,
+     * whose pages this boot is about to reuse, for a bootable one.
+     */
+    private static void dropImage(final PhysMem mem, final PkramOptions options)
+    {
+        final long old = FileHeaderDescriptor.superBlockPfn(mem.page(0));
+        if (old != Pfn.NULL_PFN)
+        {
+            PfnFile.delete(PfnFile.of(options.memoryFile()));
+        }
+        Publisher.clearHeader(mem);
+        if (old > 0 && old < mem.pfnCount())
+        {
+            mem.zero(old, 0);
+        }
+    }
+
+    /**
      * Resume by default: the image the file header names, cross-checked against a pfn the caller, the
      * process ({@code -Dpkram}, {@code PKRAM}) or the pfn file gives.
      *
@@ -143,13 +163,31 @@ final class Boot
         {
             if (current == Pfn.NULL_PFN)
             {
+                final ScanResult named = expected.pfn == Pfn.NULL_PFN ? null : imageWithNodes(mem, expected.pfn);
+                if (named != null && expected.strict)
+                {
+                    // The caller names an image the header lost (damaged, or cleared by a fresh boot that never
+                    // finished): booting it is what they asked for, and it loses nothing.
+                    messages.add("resumed the image at pfn=0x" + Long.toHexString(expected.pfn) + " (" +
+                        expected.source + "; the memory file's header named none): generation " +
+                        (named.generation() + 1) + ", " + nodes(named));
+                    return named;
+                }
+                if (named != null)
+                {
+                    throw new InvalidSuperBlockException("invalid super block: the memory file's header names no " +
+                        "image, but the " + expected.source + " pfn=0x" + Long.toHexString(expected.pfn) +
+                        " names one with " + nodes(named) + ": the header may be damaged, or a fresh start was cut " +
+                        "short. Boot that pfn explicitly to resume it (--pkram " + Long.toHexString(expected.pfn) +
+                        "), or start empty to drop it (--fresh); nothing was changed");
+                }
                 if (expected.strict && expected.pfn != Pfn.NULL_PFN)
                 {
                     throw stale(current, expected);
                 }
                 messages.add("started empty: the memory file holds no image (new, formatted, or emptied)" +
                     (expected.pfn != Pfn.NULL_PFN ? "; ignored the " + expected.source + " pfn=0x" +
-                    Long.toHexString(expected.pfn) : ""));
+                    Long.toHexString(expected.pfn) + " (no image with nodes there)" : ""));
                 return null;
             }
             if (expected.pfn != Pfn.NULL_PFN && expected.pfn != current)
@@ -158,8 +196,7 @@ final class Boot
             }
             final ScanResult scan = ImageScanner.scan(mem, current);
             messages.add("resumed the image at pfn=0x" + Long.toHexString(current) + ": generation " +
-                (scan.generation() + 1) + ", " + scan.nodes().size() + " node" + (scan.nodes().size() == 1 ? "" : "s") +
-                (scan.state() == SuperBlockDescriptor.STATE_SEALED ? " (sealed by an orderly reboot)" :
+                (scan.generation() + 1) + ", " + nodes(scan) + (scan.state() == SuperBlockDescriptor.STATE_SEALED ? " (sealed by an orderly reboot)" :
                 " (live: the last process ended without a reboot)"));
             return scan;
         }
@@ -172,6 +209,32 @@ final class Boot
             messages.add("dropped the preserved image: " + ex.getMessage());
             return null;
         }
+    }
+
+    /**
+     * @return the image at {@code pfn} when it is a valid one holding at least one node, else null: what a pfn beside
+     *         a header that names no image must show before it is trusted (a zeroed page reads as a valid empty one).
+     */
+    private static ScanResult imageWithNodes(final PhysMem mem, final long pfn)
+    {
+        if (pfn <= 0 || pfn >= mem.pfnCount())
+        {
+            return null;
+        }
+        try
+        {
+            final ScanResult scan = ImageScanner.scan(mem, pfn);
+            return scan.nodes().isEmpty() ? null : scan;
+        }
+        catch (final InvalidSuperBlockException | CorruptImageException ex)
+        {
+            return null;
+        }
+    }
+
+    private static String nodes(final ScanResult scan)
+    {
+        return scan.nodes().size() + " node" + (scan.nodes().size() == 1 ? "" : "s");
     }
 
     /**

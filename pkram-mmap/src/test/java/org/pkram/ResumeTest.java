@@ -7,8 +7,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.pkram.boot.PfnFile;
 import org.pkram.error.InvalidSuperBlockException;
+import org.pkram.layout.FileHeaderDescriptor;
 
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -132,6 +136,50 @@ class ResumeTest
             () -> Pkram.boot(options(file)));
         assertTrue(stale.getMessage().contains("pfn file"), stale.getMessage());
         assertArrayEquals(before, Files.readAllBytes(file));
+    }
+
+    @Test
+    void shouldRefuseToStartEmptyWhenTheHeaderLostAnImageThePfnFileStillNames() throws Exception
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final long sbPfn;
+        try (Pkram pk = Pkram.boot(options(file)))
+        {
+            Versions.save(pk, "a", 1, 3);
+            sbPfn = pk.superBlockPfn();
+        }
+        // A damaged header: its super block field reads 0, as on a file that holds no image.
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.allocate(Long.BYTES), FileHeaderDescriptor.SUPER_BLOCK_PFN_OFFSET);
+        }
+        final byte[] before = Files.readAllBytes(file);
+        final InvalidSuperBlockException refused = assertThrows(InvalidSuperBlockException.class,
+            () -> Pkram.boot(options(file)));
+        assertTrue(refused.getMessage().contains("header names no image") &&
+            refused.getMessage().contains("pfn file's pfn=0x" + Long.toHexString(sbPfn)) &&
+            refused.getMessage().contains("1 node"), refused.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(file), "nothing changed");
+
+        try (Pkram pk = Pkram.boot(options(file).superBlockPfn(sbPfn)))
+        {
+            assertEquals(List.of("a"), pk.nodeNames(), "the pfn given explicitly resumes the image");
+            assertEquals(Versions.all(1, 3), Versions.liveVersions(pk, "a"));
+            assertTrue(pk.bootMessages().getFirst().contains("header named none"), pk.bootMessages().toString());
+        }
+        try (Pkram pk = Pkram.boot(options(file)))
+        {
+            assertEquals(List.of("a"), pk.nodeNames(), "and the header names it again");
+        }
+    }
+
+    @Test
+    void shouldStillRefuseAnExplicitPfnWhereTheFileHoldsNoImage()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final InvalidSuperBlockException stale = assertThrows(InvalidSuperBlockException.class,
+            () -> Pkram.boot(options(file).superBlockPfn(0x9)));
+        assertTrue(stale.getMessage().contains("no image recorded"), stale.getMessage());
     }
 
     @Test

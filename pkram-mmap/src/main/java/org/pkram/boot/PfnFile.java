@@ -174,6 +174,30 @@ public final class PfnFile
     }
 
     /**
+     * Remove the pfn file, before an image is dropped: a pfn file left naming the dropped image beside a header
+     * that names none would look like a damaged header at the next boot. Errors: EIO the file system failed.
+     *
+     * @param pfnFile the pfn file, or null for none.
+     * @throws PkramIOException (EIO) when it cannot be removed.
+     */
+    public static void delete(final Path pfnFile)
+    {
+        if (pfnFile == null)
+        {
+            return;
+        }
+        try
+        {
+            // Unlinking a symbolic link removes the link, never its target.
+            Files.deleteIfExists(pfnFile);
+        }
+        catch (final IOException ex)
+        {
+            throw new PkramIOException("cannot remove the pfn file: path=" + pfnFile + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
      * Export a pfn: write it to a new temporary file, mode 0600, and rename that over the pfn file.
      * <p>
      * Errors: EACCES something at the temporary name came back while it was being replaced, or the

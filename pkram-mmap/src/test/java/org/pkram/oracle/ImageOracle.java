@@ -458,8 +458,18 @@ public final class ImageOracle
         require(zero(HEADER_END, PAGE_SIZE), "file header reserved bytes are not zero");
         require(headerSize >= MIN_FILE_SIZE && headerSize % PAGE_SIZE == 0, "file header file_size impossible");
         headerChecked = true;
-        require(u64(HEADER_SUPER_BLOCK_PFN) == requested, "pkram= is not the header's super_block_pfn (stale)");
+        // A header that names no image may have lost one: pkram= naming a valid image with a node resumes it.
+        final boolean headerNamesNone = u64(HEADER_SUPER_BLOCK_PFN) == 0;
+        require(u64(HEADER_SUPER_BLOCK_PFN) == requested || headerNamesNone,
+            "pkram= is not the header's super_block_pfn (stale)");
         require(requested > 0 && requested < pfnCount, "super block pfn out of range");
+        walkImage(requested);
+        require(!headerNamesNone || !nodes.isEmpty(), "pkram= names no image with a node, and the header none (stale)");
+    }
+
+    /** Sections 3 to 7, from the super block at {@code requested}. */
+    private void walkImage(final long requested)
+    {
 
         // Section 3: the super block and its states.
         final long sb = page(requested);
