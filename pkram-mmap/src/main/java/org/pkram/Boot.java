@@ -196,8 +196,8 @@ final class Boot
             }
             final ScanResult scan = ImageScanner.scan(mem, current);
             messages.add("resumed the image at pfn=0x" + Long.toHexString(current) + ": generation " +
-                (scan.generation() + 1) + ", " + nodes(scan) + (scan.state() == SuperBlockDescriptor.STATE_SEALED ? " (sealed by an orderly reboot)" :
-                " (live: the last process ended without a reboot)"));
+                (scan.generation() + 1) + ", " + nodes(scan) + (scan.state() == SuperBlockDescriptor.STATE_SEALED ?
+                " (sealed by an orderly reboot)" : " (live: the last process ended without a reboot)"));
             return scan;
         }
         catch (final InvalidSuperBlockException | CorruptImageException ex)
