@@ -45,6 +45,16 @@ final class Pages
         return pfn;
     }
 
+    /**
+     * @return a folio holding whatever an earlier owner left in it, for a caller that writes every byte of it before
+     *         anyone can read it ({@link FileTransfer}: zeroing it through the mapping first would fault in every
+     *         page the copy is there to spare).
+     */
+    long allocUnzeroed(final int order)
+    {
+        return allocator.alloc(order);
+    }
+
     void free(final long pfn, final int order)
     {
         allocator.free(pfn, order);
