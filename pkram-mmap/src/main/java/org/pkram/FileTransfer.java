@@ -92,7 +92,7 @@ public final class FileTransfer implements AutoCloseable
         {
             pkram.pages().free(pfn, order);
             throw new PkramIOException("cannot copy a file into a folio: position=" + position + ", length=" + length +
-                ", pfn=0x" + Long.toHexString(pfn) + ", order=" + order + ", cause=" + ex, ex);
+                ", pfn=0x" + Long.toHexString(pfn) + ", order=" + order + ", cause=" + reason(ex), ex);
         }
         catch (final RuntimeException ex)
         {
@@ -152,7 +152,7 @@ public final class FileTransfer implements AutoCloseable
         catch (final IOException ex)
         {
             throw new PkramIOException("cannot copy a folio to a file: pfn=0x" + Long.toHexString(folio.pfn()) +
-                ", length=" + length + ", position=" + position + ", cause=" + ex, ex);
+                ", length=" + length + ", position=" + position + ", cause=" + reason(ex), ex);
         }
     }
 
@@ -170,7 +170,7 @@ public final class FileTransfer implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new PkramIOException("cannot close the memory file's transfer channel: cause=" + ex, ex);
+            throw new PkramIOException("cannot close the memory file's transfer channel: cause=" + reason(ex), ex);
         }
     }
 
@@ -212,6 +212,15 @@ public final class FileTransfer implements AutoCloseable
             zeros.limit((int)Math.min(zeros.capacity(), to - at));
             at += memory.write(zeros, at);
         }
+    }
+
+    /**
+     * @return the system's text for a failed call ({@code File too large}, {@code No space left on device}), or the
+     *         exception's type when it has none (a channel closed by an interrupt).
+     */
+    private static String reason(final IOException ex)
+    {
+        return ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
     }
 
     private static void checkRange(final int length, final int folioLength, final long position)
