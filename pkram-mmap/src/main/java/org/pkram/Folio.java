@@ -123,13 +123,7 @@ public final class Folio
      */
     public MutableDirectBuffer buffer()
     {
-        if (state == State.FREED || (state == State.SAVED && savedIn.pagesGone()) ||
-            (pendingLoad != null && pendingLoad.isAborted()))
-        {
-            throw new IllegalStateException("folio's pages are no longer the caller's or its node's: " + this +
-                (savedIn != null ? ", node=" + savedIn.name : "") +
-                (pendingLoad != null && pendingLoad.isAborted() ? ", its load was aborted" : ""));
-        }
+        checkPagesHeld();
         if (buffer == null)
         {
             pkram.checkBooted();
@@ -143,6 +137,20 @@ public final class Folio
             buffer = view;
         }
         return buffer;
+    }
+
+    /**
+     * @throws IllegalStateException the pages are not the caller's or the node's any more (see {@link #buffer()}).
+     */
+    void checkPagesHeld()
+    {
+        if (state == State.FREED || (state == State.SAVED && savedIn.pagesGone()) ||
+            (pendingLoad != null && pendingLoad.isAborted()))
+        {
+            throw new IllegalStateException("folio's pages are no longer the caller's or its node's: " + this +
+                (savedIn != null ? ", node=" + savedIn.name : "") +
+                (pendingLoad != null && pendingLoad.isAborted() ? ", its load was aborted" : ""));
+        }
     }
 
     Pkram pkram()

@@ -49,12 +49,22 @@ final class Pages
     }
 
     /**
+     * @return a folio holding whatever an earlier owner left in it, for a caller that writes every byte of it before
+     *         anyone can read it ({@link FileTransfer}: zeroing it through the mapping first would fault in every
+     *         page the copy is there to spare).
+     */
+    long allocUnzeroed(final int order)
+    {
+        return allocator.alloc(order);
+    }
+
+    /**
      * @return a folio of that order holding a copy of {@code src}'s bytes from {@code offset} (bounds checked by the
      *         caller): every byte written once, so no zeroing pass.
      */
     long allocCopy(final int order, final DirectBuffer src, final int offset)
     {
-        final long pfn = allocator.alloc(order);
+        final long pfn = allocUnzeroed(order);
         try
         {
             final UnsafeBuffer folio = new UnsafeBuffer(0, 0);

@@ -464,8 +464,22 @@ public final class Pkram implements AutoCloseable
             throw new InvalidArgumentException("folio order out of range: order=" + order + ", max=" +
                 Pfn.MAX_FOLIO_ORDER);
         }
-        viewsHandedOut.set(true);
-        return new Folio(this, pages.allocZeroed(order), order, 0);
+        return handOut(pages.allocZeroed(order), order);
+    }
+
+    /**
+     * Open a {@link FileTransfer}: file bytes into new folios, and folios out to files, copied in the kernel
+     * ({@code copy_file_range(2)}) rather than through the mapping.
+     * <p>
+     * Errors: ENODEV not booted or sealed; EIO the memory file cannot be opened again through the attach's
+     * descriptor ({@code /proc/self/fd}).
+     *
+     * @return the transfer, used by one thread at a time; close it when done.
+     */
+    public FileTransfer openFileTransfer()
+    {
+        checkBooted();
+        return new FileTransfer(this, mem.openChannel());
     }
 
     /**
@@ -491,8 +505,7 @@ public final class Pkram implements AutoCloseable
                 Pfn.MAX_FOLIO_ORDER);
         }
         Objects.checkFromIndexSize(offset, Pfn.PAGE_SIZE << order, src.capacity());
-        viewsHandedOut.set(true);
-        return new Folio(this, pages.allocCopy(order, src, offset), order, 0);
+        return handOut(pages.allocCopy(order, src, offset), order);
     }
 
     /**
@@ -702,6 +715,15 @@ public final class Pkram implements AutoCloseable
     }
 
     // Internals shared with the handles.
+
+    /**
+     * @return a new folio of the caller's over pages just allocated; from now on views may exist.
+     */
+    Folio handOut(final long pfn, final int order)
+    {
+        viewsHandedOut.set(true);
+        return new Folio(this, pfn, order, 0);
+    }
 
     PhysMem mem()
     {

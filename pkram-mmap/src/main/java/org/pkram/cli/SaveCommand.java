@@ -1,6 +1,7 @@
 package org.pkram.cli;
 
 import org.pkram.DataKind;
+import org.pkram.FileTransfer;
 import org.pkram.Folio;
 import org.pkram.NodeSave;
 import org.pkram.ObjSave;
@@ -8,9 +9,9 @@ import org.pkram.Pkram;
 import org.pkram.error.Errno;
 import org.pkram.error.OutOfPagesException;
 import org.pkram.error.PkramException;
+import org.pkram.error.PkramIOException;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -25,8 +26,9 @@ import java.util.Set;
 /**
  * {@code pkram save NODE FILE...}: each file becomes one object of a new node. Its content is a folio
  * stream (the mapping index of a page is its page number in the file; the last page is zero-filled),
- * read from the file straight into pkram folios and saved by reference; its {@link FileAttributes} are
- * the object's byte stream. Aligned runs use folios up to order {@value #MAX_ORDER}.
+ * copied from the file into pkram folios in the kernel ({@link FileTransfer}: no page goes through the
+ * mapping) and saved by reference; its {@link FileAttributes} are the object's byte stream. Aligned runs use
+ * folios up to order {@value #MAX_ORDER}.
  */
 final class SaveCommand implements Command
 {
@@ -75,11 +77,12 @@ final class SaveCommand implements Command
         final List<FileAttributes> attributes = attributesOf(files);
         long pages = 0;
         long bytes = 0;
-        try (Pkram pk = context.boot(); NodeSave node = pk.prepareSave(nodeName))
+        try (Pkram pk = context.boot(); NodeSave node = pk.prepareSave(nodeName);
+             FileTransfer transfer = pk.openFileTransfer())
         {
             for (int i = 0; i < files.size(); i++)
             {
-                pages += saveFile(context, pk, node, files.get(i), attributes.get(i));
+                pages += saveFile(context, transfer, node, files.get(i), attributes.get(i));
                 bytes += attributes.get(i).length;
             }
             node.finish();
@@ -135,40 +138,46 @@ final class SaveCommand implements Command
     /**
      * @return pages saved.
      */
-    private static long saveFile(final CliContext context, final Pkram pk, final NodeSave node, final Path file,
-        final FileAttributes attributes) throws IOException
+    private static long saveFile(final CliContext context, final FileTransfer transfer, final NodeSave node,
+        final Path file, final FileAttributes attributes) throws IOException
     {
         final long length = attributes.length;
-        final long pages = (length + Folio.PAGE_SIZE - 1) >>> Folio.PAGE_SHIFT;
         try (ObjSave obj = node.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES);
              FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
              Progress progress = Progress.start(context.err(), "saving " + attributes.name, length))
         {
             obj.writeRecord(attributes);
-            long index = 0;
-            while (index < pages)
-            {
-                final Folio folio = allocFolio(pk, orderAt(index, pages - index));
-                final long position = index << Folio.PAGE_SHIFT;
-                final int wanted = (int)Math.min(folio.byteLength(), length - position);
-                try
-                {
-                    readFully(channel, Views.byteBuffer(folio.buffer(), wanted), position, file);
-                }
-                catch (final IOException | RuntimeException ex)
-                {
-                    pk.freeFolio(folio);
-                    throw ex;
-                }
-                obj.saveFolio(folio, index);
-                index += folio.pageCount();
-                progress.update(index << Folio.PAGE_SHIFT);
-            }
+            final long pages = saveContent(transfer, obj, channel, length, file, progress);
             if (context.verbose())
             {
                 context.out().println("  " + attributes.name + ": " + length + " bytes, mode 0" +
                     Integer.toOctalString(attributes.mode));
             }
+            return pages;
+        }
+    }
+
+    /**
+     * A file's first {@code length} bytes into the object's folio stream, page {@code i} at mapping index
+     * {@code i}: each folio filled in the kernel from the file ({@link FileTransfer}), the end of its last page
+     * zero, and saved by reference.
+     * <p>
+     * Errors: ENOMEM the memory file is full; EIO the file shrank below {@code length} while it was read, or a read
+     * failed. Nothing past what the file holds is ever saved: a short file is an error, not a folio of stale bytes.
+     *
+     * @return pages saved.
+     */
+    static long saveContent(final FileTransfer transfer, final ObjSave obj, final FileChannel channel,
+        final long length, final Path file, final Progress progress) throws IOException
+    {
+        final long pages = (length + Folio.PAGE_SIZE - 1) >>> Folio.PAGE_SHIFT;
+        long index = 0;
+        while (index < pages)
+        {
+            final Folio folio = readFolio(transfer, orderAt(index, pages - index), channel, index, length, file);
+            obj.saveFolio(folio, index);
+            index += folio.pageCount();
+            progress.update(Math.min(length, index << Folio.PAGE_SHIFT));
         }
         return pages;
     }
@@ -188,15 +197,19 @@ final class SaveCommand implements Command
     }
 
     /**
-     * A large folio when there is one, smaller ones when the memory file is fragmented.
+     * A folio filled from the file at page {@code index}: a large one when there is one, smaller ones when the
+     * memory file is fragmented.
      */
-    private static Folio allocFolio(final Pkram pk, final int order)
+    private static Folio readFolio(final FileTransfer transfer, final int order, final FileChannel channel,
+        final long index, final long length, final Path file) throws IOException
     {
+        final long position = index << Folio.PAGE_SHIFT;
         for (int o = order; ; o--)
         {
+            final int wanted = (int)Math.min((long)Folio.PAGE_SIZE << o, length - position);
             try
             {
-                return pk.allocFolio(o);
+                return transfer.allocFolio(o, channel, position, wanted);
             }
             catch (final OutOfPagesException ex)
             {
@@ -205,21 +218,16 @@ final class SaveCommand implements Command
                     throw ex;
                 }
             }
-        }
-    }
-
-    private static void readFully(final FileChannel channel, final ByteBuffer dst, final long position,
-        final Path file) throws IOException
-    {
-        long at = position;
-        while (dst.hasRemaining())
-        {
-            final int n = channel.read(dst, at);
-            if (n < 0)
+            catch (final PkramIOException ex)
             {
-                throw new PkramException(Errno.EIO, "file shrank while it was being saved: path=" + file);
+                final long size = channel.size();
+                if (size < length)
+                {
+                    throw new PkramException(Errno.EIO, "file shrank while it was being saved: path=" + file +
+                        ", length=" + length + ", size=" + size, ex);
+                }
+                throw ex;
             }
-            at += n;
         }
     }
 }

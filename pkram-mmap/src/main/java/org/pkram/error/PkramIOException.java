@@ -1,7 +1,8 @@
 package org.pkram.error;
 
 /**
- * EIO: an I/O error on the memory file; the cause is kept.
+ * EIO: an I/O error on the memory file, or on a file copied into or out of it
+ * ({@link org.pkram.FileTransfer}); the cause is kept.
  */
 public class PkramIOException extends PkramException
 {

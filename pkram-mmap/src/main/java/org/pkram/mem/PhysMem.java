@@ -13,8 +13,11 @@ import org.pkram.error.UnsafeMemoryFileException;
 import org.pkram.layout.FileHeaderDescriptor;
 import org.pkram.layout.Pfn;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * The memory file as "physical RAM": one file, mapped whole and {@code MAP_SHARED} as a single segment,
@@ -273,6 +276,36 @@ public final class PhysMem implements AutoCloseable
     public MemorySegment segment()
     {
         return mapping.segment();
+    }
+
+    /**
+     * Open a new channel on the memory file through this attach's own descriptor ({@code /proc/self/fd/N}), for
+     * copies between the file and another one in the kernel ({@link FileChannel#transferTo}): the bytes of page
+     * {@code pfn} are at channel position {@code pfn * 4096}. It reaches the file this object maps whatever its
+     * name is now (renamed, unlinked, another file put at its path, or a memfd that never had a name), which
+     * opening {@link #path()} again would not promise. It is a new open file description and takes no lock (the
+     * attach's lock keeps other owners out); read-only for a read-only attach. The caller closes it.
+     * <p>
+     * Errors: EIO it cannot be opened ({@code /proc} not mounted, no descriptor left).
+     *
+     * @return the channel, position 0.
+     * @throws PkramIOException          EIO: it cannot be opened.
+     * @throws PkramUnavailableException ENODEV: after {@link #close()}.
+     */
+    public FileChannel openChannel()
+    {
+        checkOpen();
+        final Path self = Handover.ofDescriptor(mapping.fd());
+        try
+        {
+            return readOnly ? FileChannel.open(self, StandardOpenOption.READ) :
+                FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        catch (final IOException ex)
+        {
+            throw new PkramIOException("cannot open a channel on the memory file: path=" + path + ", through=" + self +
+                ", cause=" + ex, ex);
+        }
     }
 
     /**
