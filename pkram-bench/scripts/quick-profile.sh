@@ -6,7 +6,8 @@
 #     peers) at 4 GiB on /dev/shm;
 #   FileTransferBenchmark: pkram save, load and format of 1 GiB against copy_file_range and fallocate;
 #   LoadBenchmark (1M folios, with -prof gc) and BootBenchmark at 4 GiB against their metadata floors;
-#   FirstBootBenchmark: the first boot of fresh JVMs against their second;
+#   FirstBootBenchmark: the first boot of fresh JVMs against their second, without and with a JDK AOT cache;
+#   PrefaultBenchmark: Pkram.prefault on 1 and 2 threads against the kernel's populate and a Java touch loop;
 #   DurableCommitBenchmark, ParallelSaveBenchmark;
 #   CheckpointBenchmark: a checkpoint after changing 1% of 1 GiB, pkram's replace against a full copy (~3 min);
 # then ResultsReport writes the tables (results/restart.md) and the chart (results/restart.png).
@@ -40,7 +41,7 @@ PEER_FLAGS=$(java -cp "$JAR" org.pkram.bench.PeerFlags)
 # Leftovers of an interrupted run of these benchmarks (only their own directories).
 rm -rf /dev/shm/pkram-restart-* /dev/shm/pkram-process-* /dev/shm/pkram-transfer-* /dev/shm/pkram-parallel-* \
     /dev/shm/pkram-probe-* /tmp/pkram-durable-*
-rm -rf /dev/shm/pkram-checkpoint-*
+rm -rf /dev/shm/pkram-checkpoint-* /dev/shm/pkram-prefault-* /dev/shm/pkram-firstboot-*
 
 # A tmpfs that backs files with 2 MiB pages, mounted for this run only.
 HUGE_DIR=${HUGE_DIR:-/mnt/pkram-huge}
@@ -69,6 +70,7 @@ DURABLE_ARGS="org.pkram.bench.DurableCommitBenchmark -wi 2 -w 1 -i 3 -r 1 -foe f
 PARALLEL_ARGS="org.pkram.bench.ParallelSaveBenchmark -wi 2 -w 1 -i 5 -r 1 -foe false -rf json -rff $OUT/parallel.json"
 # Forks, warm-ups and iterations as CheckpointBenchmark sets them (2 forks, 5 + 10 single shots each).
 CHECKPOINT_ARGS="org.pkram.bench.CheckpointBenchmark -p sizeMiB=1024 -foe false -rf json -rff $OUT/checkpoint.json"
+PREFAULT_ARGS="org.pkram.bench.PrefaultBenchmark -p sizeMiB=1024 -foe false -rf json -rff $OUT/prefault.json"
 
 {
     cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
@@ -93,6 +95,7 @@ CHECKPOINT_ARGS="org.pkram.bench.CheckpointBenchmark -p sizeMiB=1024 -foe false 
     echo "jmh durable: java -jar $JAR $DURABLE_ARGS"
     echo "jmh parallel: java -jar $JAR $PARALLEL_ARGS"
     echo "jmh checkpoint: java -jar $JAR $CHECKPOINT_ARGS"
+    echo "jmh prefault: java -jar $JAR $PREFAULT_ARGS"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt"
 
@@ -143,6 +146,8 @@ echo "quick-profile: ParallelSaveBenchmark"
 run_jmh "$OUT/parallel.log" $PARALLEL_ARGS
 echo "quick-profile: CheckpointBenchmark"
 run_jmh "$OUT/checkpoint.log" $CHECKPOINT_ARGS
+echo "quick-profile: PrefaultBenchmark"
+run_jmh "$OUT/prefault.log" $PREFAULT_ARGS
 echo "quick-profile: benchmarks took $(( $(date +%s) - start ))s"
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min load average when the run ended)" >> "$OUT/machine.txt"
 

@@ -2,9 +2,11 @@ package org.pkram.bench;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -22,14 +24,20 @@ import org.pkram.Pkram;
 
 /**
  * The first boot in a fresh JVM against the second boot in the same JVM: what a restarted process pays for
- * class loading and cold code on top of the boot itself. Each of the forks is a new JVM whose first measured
- * iteration is the first {@link Pkram#boot} of its life and whose second is a boot of the same image again.
- * No warm-up, by design.
+ * class loading and cold code on top of the boot itself, without and with a JDK AOT cache.
  * <p>
- * The image ({@code sizeMiB × 256} order-0 folios in one node, as {@link PkramState} builds it) is made by a
- * separate process ({@link RestartChild} {@code build}), so that the fork loads none of pkram's boot path
- * before the first measured boot. Between the iterations, unmeasured, the instance is rebooted. In the JSON,
- * each fork's raw data is {@code [first, second]}; the report takes the median of each.
+ * The fresh JVM is a child ({@link FirstBootChild}) that each fork starts before its measurement, with pkram's
+ * flags (and, for {@code cache=aot}, the cache): it loads nothing of pkram's until asked. Each fork's first measured
+ * iteration asks it for the first {@link Pkram#boot} of its life and waits for the answer; the second asks for a
+ * boot of the same image again, after an unmeasured reboot. A request and its answer cross two pipes, some tens of
+ * microseconds of each figure. No warm-up, by design. In the JSON, each fork's raw data is {@code [first, second]};
+ * the report takes the median of each.
+ * <p>
+ * The image ({@code sizeMiB × 256} order-0 folios in one node, as {@link PkramState} builds it) is made by another
+ * process ({@link RestartChild} {@code build}). For {@code cache=aot}, the trial set-up then makes a JDK AOT cache
+ * (JEP 483) with one training run of the child on the same image ({@code FirstBootChild train}: two boots and
+ * reboots, {@code -XX:AOTCacheOutput}, JEP 514), outside the measurement, and the measured child must use it
+ * ({@code -XX:AOTMode=on} fails its start otherwise): the restart {@code pkram exec --aot-cache} gives a service.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @Warmup(iterations = 0)
@@ -37,16 +45,25 @@ import org.pkram.Pkram;
 @Fork(value = 7, jvmArgsPrepend = BenchFlags.HEAP)
 public class FirstBootBenchmark extends BaseBenchmark
 {
-    private static final long BUILD_TIMEOUT_SECONDS = 300;
+    private static final long CHILD_TIMEOUT_SECONDS = 300;
 
     /** Preserved data in MiB, all in order-0 folios. */
     @Param({"1024"})
     int sizeMiB;
 
+    /** {@code none}: a plain JVM; {@code aot}: a JVM started from a JDK AOT cache of the same work. */
+    @Param({"none", "aot"})
+    String cache;
+
+    /** The fresh JVM's class path: this one's ({@code benchmarks.jar}); a test gives one of jars only. */
+    String classPath = System.getProperty("java.class.path");
+
     private Path dir;
     private Path file;
-    private long superBlockPfn;
-    private Pkram pkram;
+    private String superBlockPfn;
+    private Process child;
+    private BufferedReader childOut;
+    private PrintStream childIn;
 
     /**
      * Made by JMH.
@@ -56,71 +73,158 @@ public class FirstBootBenchmark extends BaseBenchmark
     }
 
     /**
-     * Have another process build the image, and take its super block pfn.
+     * Have another process build the image, make the AOT cache for {@code cache=aot}, and start the fresh JVM.
      *
-     * @throws Exception when the child fails.
+     * @throws Exception when a child fails.
      */
     @Setup(Level.Trial)
-    public void buildElsewhere() throws Exception
+    public void start() throws Exception
     {
         dir = Files.createTempDirectory(Path.of("/dev/shm"), "pkram-firstboot-");
         file = dir.resolve("pkram.mem");
-        final List<String> command = ProcessRestartBenchmark.childJvm(List.of());
-        command.addAll(List.of("build", "pkram", dir.toString(), Integer.toString(sizeMiB * 256)));
-        final Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        final String line;
         try
         {
-            line = ChildLines.next(new BufferedReader(new InputStreamReader(child.getInputStream(),
-                StandardCharsets.UTF_8)), child, TimeUnit.SECONDS.toMillis(BUILD_TIMEOUT_SECONDS));
-            if (!child.waitFor(BUILD_TIMEOUT_SECONDS, TimeUnit.SECONDS) || child.exitValue() != 0 || line == null)
+            superBlockPfn = run(List.of(), List.of("build", "pkram", dir.toString(), Integer.toString(sizeMiB * 256)),
+                RestartChild.class);
+            final List<String> jvm = new ArrayList<>();
+            if ("aot".equals(cache))
             {
-                throw new IllegalStateException("the build child failed: said " + line);
+                final Path aot = dir.resolve("first-boot.aot");
+                // The JVM's own lines about the cache go to standard error: standard output is the child's.
+                superBlockPfn = run(List.of("-XX:AOTCacheOutput=" + aot, "-XX:+DisplayVMOutputToStderr",
+                    "-Xlog:aot*=off", "-Xlog:aot*=warning:stderr"), List.of("train", file.toString(), superBlockPfn),
+                    FirstBootChild.class);
+                if (!Files.isRegularFile(aot))
+                {
+                    throw new IllegalStateException("the training run made no AOT cache at " + aot);
+                }
+                jvm.addAll(List.of("-XX:AOTCache=" + aot, "-XX:AOTMode=on"));
             }
+            else if (!"none".equals(cache))
+            {
+                throw new IllegalArgumentException("cache is none or aot: " + cache);
+            }
+            final List<String> command = ProcessRestartBenchmark.childJvm(jvm, FirstBootChild.class, classPath);
+            command.addAll(List.of(file.toString(), superBlockPfn));
+            child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(childLog().toFile()))
+                .start();
+            childOut = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            childIn = new PrintStream(child.getOutputStream(), true, StandardCharsets.UTF_8);
+            expect("ready");
         }
-        catch (final Exception ex)
+        catch (final Exception | Error ex)
         {
             // JMH runs no tear-down after a failed set-up: leave nothing behind on the tmpfs.
-            child.destroyForcibly();
-            RestartState.deleteTree(dir);
+            removeFiles();
             throw ex;
         }
-        superBlockPfn = Long.parseUnsignedLong(line.trim(), 16);
     }
 
     /**
-     * Boot the image: the first time in this JVM, then again.
+     * Run a child to its end and return its first line.
+     */
+    private String run(final List<String> jvm, final List<String> args, final Class<?> main) throws Exception
+    {
+        final List<String> command = ProcessRestartBenchmark.childJvm(jvm, main, classPath);
+        command.addAll(args);
+        final Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(
+            childLog().toFile())).start();
+        try
+        {
+            final BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
+            final long timeout = TimeUnit.SECONDS.toMillis(CHILD_TIMEOUT_SECONDS);
+            String first = null;
+            for (String line; (line = ChildLines.next(out, process, timeout)) != null; )
+            {
+                first = first == null ? line : first;
+            }
+            if (!process.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS) || process.exitValue() != 0 || first == null)
+            {
+                throw new IllegalStateException(main.getSimpleName() + " " + args + " failed: said " + first + ": " +
+                    ProcessRestartBenchmark.tail(childLog()));
+            }
+            return first.trim();
+        }
+        finally
+        {
+            process.destroyForcibly();
+        }
+    }
+
+    private String expect(final String answer) throws Exception
+    {
+        final String line = ChildLines.next(childOut, child, TimeUnit.SECONDS.toMillis(CHILD_TIMEOUT_SECONDS));
+        if (line == null || !line.startsWith(answer))
+        {
+            throw new IllegalStateException("the fresh JVM said " + line + " instead of " + answer + ": " +
+                ProcessRestartBenchmark.tail(childLog()));
+        }
+        return line.substring(answer.length()).trim();
+    }
+
+    /**
+     * @return where the children's standard error goes: the JVM's lines about the AOT cache, and any failure.
+     */
+    private Path childLog()
+    {
+        return dir.resolve("child.log");
+    }
+
+    /**
+     * Have the fresh JVM boot the image: the first time in its life, then again.
      *
      * @return the instance's generation, so that the boot cannot be eliminated.
+     * @throws Exception when the child fails.
      */
     @Benchmark
-    public long boot()
+    public long boot() throws Exception
     {
-        pkram = Pkram.boot(ShmFile.options(file, superBlockPfn));
-        return pkram.generation();
+        childIn.println("boot");
+        return Long.parseLong(expect("booted "));
     }
 
     /**
      * Reboot, unmeasured, so that the next iteration boots the same image.
+     *
+     * @throws Exception when the child fails.
      */
     @TearDown(Level.Iteration)
-    public void reboot()
+    public void reboot() throws Exception
     {
-        if (pkram != null)
+        if (child != null)
         {
-            pkram.close();
-            superBlockPfn = pkram.superBlockPfn();
-            pkram = null;
+            childIn.println("reboot");
+            superBlockPfn = expect("rebooted ");
         }
     }
 
     /**
-     * Delete the image.
+     * End the fresh JVM and delete the image and the cache.
+     *
+     * @throws InterruptedException when interrupted while the child ends.
      */
     @TearDown(Level.Trial)
-    public void removeFiles()
+    public void removeFiles() throws InterruptedException
     {
-        reboot();
+        if (child != null)
+        {
+            childIn.close();
+            if (!child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+            {
+                child.destroyForcibly();
+            }
+            child = null;
+        }
         RestartState.deleteTree(dir);
+        dir = null;
+    }
+
+    /**
+     * @return the memory file (for the test).
+     */
+    Path file()
+    {
+        return file;
     }
 }

@@ -69,7 +69,7 @@ final class FloorTable
     static void table(final StringBuilder md, final List<Result> floors)
     {
         final List<Pair> pairs = pairs(floors);
-        final List<double[]> firstBoots = firstAndSecondBoots(floors);
+        final List<FirstBoots> firstBoots = firstAndSecondBoots(floors);
         if (pairs.isEmpty() && firstBoots.isEmpty())
         {
             return;
@@ -93,12 +93,13 @@ final class FloorTable
                     String.format(Locale.ROOT, "%.1f", allocated / folios)));
         }
         md.append('\n');
-        for (final double[] boots : firstBoots)
+        for (final FirstBoots boots : firstBoots)
         {
             md.append(String.format(Locale.ROOT, "First boot in a fresh JVM (`FirstBootBenchmark`, %s): %s ms, " +
                 "against %s ms for a second boot of the same image in the same JVM: %.1f×. Medians over the forks; " +
-                "the image was built by another process.%n%n", RestartChart.sizeLabel((int)boots[2]),
-                RestartChart.msLabel(boots[0]), RestartChart.msLabel(boots[1]), boots[0] / boots[1]));
+                "the image was built by another process%s.%n%n", boots.label(), RestartChart.msLabel(boots.first()),
+                RestartChart.msLabel(boots.second()), boots.ratio(), boots.aot() ? ", the JDK AOT cache by a " +
+                "training run of the same boots" : ""));
         }
     }
 
@@ -107,13 +108,13 @@ final class FloorTable
      */
     static void goals(final StringBuilder md, final List<Result> floors)
     {
-        for (final double[] boots : firstAndSecondBoots(floors))
+        for (final FirstBoots boots : firstAndSecondBoots(floors))
         {
-            final double ratio = boots[0] / boots[1];
+            final double ratio = boots.ratio();
             md.append(String.format(Locale.ROOT, "| first boot in a fresh JVM ≤ %.0f× a second boot (%s) | %.1f× " +
-                "(%s ms against %s ms) | %s |%n", GOAL_FIRST_BOOT, RestartChart.sizeLabel((int)boots[2]), ratio,
-                RestartChart.msLabel(boots[0]), RestartChart.msLabel(boots[1]), ratio <= GOAL_FIRST_BOOT ? "yes" :
-                    "**no**, gap " + String.format(Locale.ROOT, "%.1f×", ratio / GOAL_FIRST_BOOT)));
+                "(%s ms against %s ms) | %s |%n", GOAL_FIRST_BOOT, boots.label(), ratio,
+                RestartChart.msLabel(boots.first()), RestartChart.msLabel(boots.second()), ratio <= GOAL_FIRST_BOOT ?
+                    "yes" : "**no**, gap " + String.format(Locale.ROOT, "%.1f×", ratio / GOAL_FIRST_BOOT)));
         }
         for (final Pair pair : pairs(floors))
         {
@@ -135,14 +136,35 @@ final class FloorTable
     }
 
     /**
-     * The first-boot rows: {@code FirstBootBenchmark}'s forks are fresh JVMs whose first iteration is the first
-     * boot of their life and whose second is a boot again; the medians of each, and their ratio.
+     * The medians of one {@code FirstBootBenchmark} result's first and second boots.
      *
-     * @return per size, {first, second, size in MiB}: the medians of the first and of the second boots.
+     * @param first   the first boots' median, ms.
+     * @param second  the second boots' median, ms.
+     * @param sizeMiB the image's size.
+     * @param aot     the fresh JVMs started from a JDK AOT cache ({@code cache=aot}).
      */
-    static List<double[]> firstAndSecondBoots(final List<Result> floors)
+    record FirstBoots(double first, double second, int sizeMiB, boolean aot)
     {
-        final List<double[]> boots = new ArrayList<>();
+        double ratio()
+        {
+            return first / second;
+        }
+
+        String label()
+        {
+            return RestartChart.sizeLabel(sizeMiB) + (aot ? ", AOT cache" : "");
+        }
+    }
+
+    /**
+     * The first-boot rows: {@code FirstBootBenchmark}'s forks each start a fresh JVM whose first boot is the first
+     * iteration and whose second is a boot again; the medians of each, and their ratio.
+     *
+     * @return per size and cache, the medians of the first and of the second boots.
+     */
+    static List<FirstBoots> firstAndSecondBoots(final List<Result> floors)
+    {
+        final List<FirstBoots> boots = new ArrayList<>();
         for (final Result r : floors)
         {
             if (!r.benchmark().endsWith("FirstBootBenchmark.boot") || r.forks() < 1 || r.raw().length != 2 * r.forks())
@@ -156,8 +178,8 @@ final class FloorTable
                 first[f] = r.raw()[2 * f];
                 second[f] = r.raw()[2 * f + 1];
             }
-            boots.add(new double[] {Result.median(first), Result.median(second),
-                Integer.parseInt(r.params().get("sizeMiB"))});
+            boots.add(new FirstBoots(Result.median(first), Result.median(second),
+                Integer.parseInt(r.params().get("sizeMiB")), "aot".equals(r.params().get("cache"))));
         }
         return boots;
     }

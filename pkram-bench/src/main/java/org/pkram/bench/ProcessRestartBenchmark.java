@@ -219,6 +219,17 @@ public class ProcessRestartBenchmark extends PeerForkBenchmark
      */
     static List<String> childJvm(final List<String> extra)
     {
+        return childJvm(extra, RestartChild.class, System.getProperty("java.class.path"));
+    }
+
+    /**
+     * @param extra     more JVM options.
+     * @param main      the child's main class.
+     * @param classPath the child's class path (a JDK AOT cache needs one of jars only).
+     * @return the command line of a child with the flags of a {@link RestartChild}, up to its arguments.
+     */
+    static List<String> childJvm(final List<String> extra, final Class<?> main, final String classPath)
+    {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JvmFlags.required());
@@ -226,7 +237,7 @@ public class ProcessRestartBenchmark extends PeerForkBenchmark
         command.removeIf(flag -> flag.startsWith("-Xms") || flag.startsWith("-Xmx"));
         command.add(CHILD_HEAP);
         command.addAll(extra);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RestartChild.class.getName()));
+        command.addAll(List.of("-cp", classPath, main.getName()));
         return command;
     }
 
@@ -289,7 +300,12 @@ public class ProcessRestartBenchmark extends PeerForkBenchmark
         return line.substring("closed ".length());
     }
 
-    private static String tail(final Path log) throws IOException
+    /**
+     * @param log a child's standard error.
+     * @return its last 8 lines, joined, for a failure's message.
+     * @throws IOException when it cannot be read.
+     */
+    static String tail(final Path log) throws IOException
     {
         if (!Files.exists(log))
         {

@@ -24,8 +24,8 @@ import com.google.gson.JsonParser;
  * Turns a quick-profile run into {@code restart.md} (tables, goals, errors, machine, command) and
  * {@code restart.png} (the chart): reads, from the results directory, the JMH JSON files
  * {@code restart.json}, {@code process.json}, {@code transfer.json}, {@code load.json},
- * {@code boot-floor.json}, {@code first-boot.json}, {@code durable.json}, {@code parallel.json} and
- * {@code checkpoint.json} ({@link CheckpointTable}), the JMH
+ * {@code boot-floor.json}, {@code first-boot.json}, {@code durable.json}, {@code parallel.json},
+ * {@code checkpoint.json} ({@link CheckpointTable}) and {@code prefault.json} ({@link PrefaultTable}), the JMH
  * logs
  * {@code restart.log} and {@code process.log} (footprints and failures), {@code machine.txt}
  * ({@code key: value} lines) and {@code peer-probe.txt}. The restart sections are {@link RestartTables}'.
@@ -137,6 +137,7 @@ public final class ResultsReport
         final List<Result> durable = results(dir.resolve("durable.json"));
         final List<Result> parallel = results(dir.resolve("parallel.json"));
         final List<Result> checkpoint = results(dir.resolve("checkpoint.json"));
+        final List<Result> prefault = results(dir.resolve("prefault.json"));
         final List<String> log = lines(dir.resolve("restart.log"));
         final Map<String, String> failures = failures(log);
         failures.putAll(failures(lines(dir.resolve("process.log"))));
@@ -152,6 +153,7 @@ public final class ResultsReport
         TransferTable.table(md, transfer);
         FloorTable.table(md, floors);
         CheckpointTable.table(md, checkpoint);
+        PrefaultTable.table(md, prefault);
         if (!failures.isEmpty())
         {
             md.append("## Failures\n\n");
@@ -159,7 +161,7 @@ public final class ResultsReport
             md.append('\n');
         }
         footprints(md, log);
-        goals(md, restart, process, transfer, floors, parallel, checkpoint);
+        goals(md, restart, process, transfer, floors, parallel, checkpoint, prefault);
         durableTable(md, durable);
         parallelTable(md, parallel);
         probe(md, lines(dir.resolve("peer-probe.txt")));
@@ -207,7 +209,7 @@ public final class ResultsReport
 
     private static void goals(final StringBuilder md, final List<Result> restart, final List<Result> process,
         final List<Result> transfer, final List<Result> floors, final List<Result> parallel,
-        final List<Result> checkpoint)
+        final List<Result> checkpoint, final List<Result> prefault)
     {
         md.append("## Goals\n\n| goal | result | met |\n|---|---|---|\n");
         if (restart.isEmpty() && process.isEmpty())
@@ -218,6 +220,7 @@ public final class ResultsReport
         TransferTable.goals(md, transfer);
         FloorTable.goals(md, floors);
         CheckpointTable.goals(md, checkpoint);
+        PrefaultTable.goals(md, prefault);
         for (final String pages : distinct(parallel, "pagesPerNode"))
         {
             for (final String source : List.of("folios", "heap"))

@@ -156,6 +156,12 @@ class ResultsReportTest
             "another process.");
         assertLine(md, "| first boot in a fresh JVM ≤ 3× a second boot (1 GiB) | 20.0× (200 ms against 10.0 ms) | " +
             "**no**, gap 6.7× |");
+        // With the AOT cache: forks [40, 10], [36, 8], [44, 12]: 40 against 10, 4×.
+        assertLine(md, "First boot in a fresh JVM (`FirstBootBenchmark`, 1 GiB, AOT cache): 40.0 ms, against 10.0 ms " +
+            "for a second boot of the same image in the same JVM: 4.0×. Medians over the forks; the image was built " +
+            "by another process, the JDK AOT cache by a training run of the same boots.");
+        assertLine(md, "| first boot in a fresh JVM ≤ 3× a second boot (1 GiB, AOT cache) | 4.0× (40.0 ms against " +
+            "10.0 ms) | **no**, gap 1.3× |");
     }
 
     @Test
@@ -266,6 +272,22 @@ class ResultsReportTest
             "against 400 ms) | **no**, gap 2.00× |");
         assertLine(md, "| checkpoint of 64 MiB after changing 1%: replace ≤ 5% of a full copy | 3.0% (1.50 ms " +
             "against 50.0 ms) | yes |");
+    }
+
+    @Test
+    void shouldJudgeTheParallelPrefaultAgainstOneThreadAndShowItsFloors() throws Exception
+    {
+        final String md = ResultsReport.markdown(fixture());
+
+        assertLine(md, "## Prefault on 1 and 2 threads, ms (`PrefaultBenchmark`)");
+        // Medians: touch 200 / 110, populate 100 / 55, prefault 110 / 60 (read); prefault 160 / 110 (write).
+        assertLine(md, "| 1 GiB | read | touch (floor) | 200 | 110 | 1.82× |");
+        assertLine(md, "| 1 GiB | read | populate (floor) | 100 | 55.0 | 1.82× |");
+        assertLine(md, "| 1 GiB | read | **prefault** | 110 | 60.0 | 1.83× |");
+        assertLine(md, "| 1 GiB | write | **prefault** | 160 | 110 | 1.45× |");
+        assertLine(md, "| prefault of 1 GiB (read): 2 threads ≥ 1.6× faster than 1 | 1.83× (110 ms → 60.0 ms) | yes |");
+        assertLine(md, "| prefault of 1 GiB (write): 2 threads ≥ 1.6× faster than 1 | 1.45× (160 ms → 110 ms) | " +
+            "**no**, gap 1.10× |");
     }
 
     @Test

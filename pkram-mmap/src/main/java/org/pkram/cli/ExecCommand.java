@@ -40,6 +40,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * the child between fork and exec, where {@link ProcessBuilder} cannot reach). Without a {@code setpriv}
  * that knows {@code --pdeathsig} (util-linux 2.33 or later), CMD is started directly, after one line on
  * standard error saying that it would outlive a killed wrapper.
+ * <p>
+ * With {@code --aot-cache FILE}, a java CMD runs with a JDK AOT cache that its first run trains ({@link AotCache}).
  */
 final class ExecCommand implements Command
 {
@@ -55,18 +57,6 @@ final class ExecCommand implements Command
     private static final String PROPERTY_PREFIX = "-D" + BootParams.PROPERTY + "=";
     private static final long STOP_GRACE_SECONDS = 30;
 
-    /**
-     * The {@code java} launcher's options that take their value as the next argument (JDK 25's
-     * {@code java.c}: class path, module and launcher options); every other option is one argument.
-     */
-    private static final Set<String> JAVA_OPTIONS_WITH_VALUE = Set.of(
-        "-cp", "-classpath", "--class-path", "-p", "--module-path", "--upgrade-module-path", "--add-modules",
-        "--enable-native-access", "--limit-modules", "--add-exports", "--add-opens", "--add-reads",
-        "--patch-module", "--describe-module", "-d", "--source");
-
-    /** The launcher options after which comes what the JVM runs, then the application's arguments. */
-    private static final Set<String> JAVA_MAIN_OPTIONS = Set.of("-jar", "-m", "--module");
-
     /** The process runner that sets the parent-death signal between fork and exec. */
     private static final String SETPRIV = "setpriv";
     private static final long SETPRIV_PROBE_SECONDS = 10;
@@ -80,7 +70,7 @@ final class ExecCommand implements Command
     @Override
     public String synopsis()
     {
-        return "exec [--restart-code N] [--memfd --size SIZE] -- CMD ARGS...";
+        return "exec [--restart-code N] [--memfd --size SIZE] [--aot-cache FILE] -- CMD ARGS...";
     }
 
     @Override
@@ -99,6 +89,10 @@ final class ExecCommand implements Command
               --memfd           the memory is a new memfd of --size SIZE, formatted here, handed to each run
                                 of CMD as PKRAM_MEM=/proc/<exec's pid>/fd/<n>; nothing is created on any file
                                 system, and the memory is gone when exec ends
+              --aot-cache FILE  a JDK AOT cache for a java CMD: the first run trains it (the JVM writes FILE when
+                                CMD exits), later runs start from it (-XX:AOTCache); a new one is trained when
+                                CMD's class path jars, JVM options or JDK change (FILE.key says what it was made
+                                from). A FILE exec did not make is used as it is
             CMD gets PKRAM=<hex pfn> and PKRAM_MEM=<memory file> in its environment (no PKRAM when there is no
             pfn yet), and, when CMD is a java executable, -Dpkram=<hex pfn> right after it; an older -Dpkram=
             among the JVM's options (before the main class, -jar or -m) is removed. The application's own
@@ -110,7 +104,7 @@ final class ExecCommand implements Command
     @Override
     public Set<String> valueOptions()
     {
-        return Set.of("--restart-code", "--size");
+        return Set.of("--restart-code", "--size", "--aot-cache");
     }
 
     @Override
@@ -130,13 +124,16 @@ final class ExecCommand implements Command
     {
         args.expectOperands(1, Integer.MAX_VALUE, "CMD");
         final int restartCode = args.intValue("--restart-code", EX_TEMPFAIL, 0, 255);
+        final String aotFile = args.value("--aot-cache");
+        final AotCache aot = aotFile == null ? null : AotCache.of(Path.of(aotFile), args.operands(), System.getenv(),
+            Path.of("").toAbsolutePath());
         if (!args.flag("--memfd"))
         {
             if (args.value("--size") != null)
             {
                 throw new UsageException("--size goes with --memfd");
             }
-            return supervise(context.memoryFile(), args.operands(), restartCode, Map.of(), context.err());
+            return supervise(context.memoryFile(), args.operands(), restartCode, Map.of(), aot, context.err());
         }
         final String size = args.value("--size");
         if (size == null)
@@ -147,7 +144,7 @@ final class ExecCommand implements Command
         {
             context.err().println("pkram: exec: memory is a memfd of " + Sizes.mib(memfd.size()) + " at " +
                 memfd.pathForChildren() + ": nothing on any file system, gone when this wrapper ends");
-            return supervise(memfd.pathForChildren(), args.operands(), restartCode, Map.of(), context.err());
+            return supervise(memfd.pathForChildren(), args.operands(), restartCode, Map.of(), aot, context.err());
         }
     }
 
@@ -168,6 +165,28 @@ final class ExecCommand implements Command
     static int supervise(final Path memoryFile, final List<String> command, final int restartCode,
         final Map<String, String> extraEnv, final PrintStream err) throws InterruptedException
     {
+        return supervise(memoryFile, command, restartCode, extraEnv, null, err);
+    }
+
+    /**
+     * {@link #supervise(Path, List, int, Map, PrintStream)} with a JDK AOT cache for a java CMD.
+     * <p>
+     * Errors: those of the other form; EACCES the AOT cache or its key file cannot be trusted; EIO they cannot be
+     * read or written.
+     *
+     * @param memoryFile  whose pfn file gives the boot parameter.
+     * @param command     CMD and its ARGS.
+     * @param restartCode the exit status that restarts it.
+     * @param extraEnv    more environment for CMD.
+     * @param aotCache    the AOT cache of {@code --aot-cache}, or null for none.
+     * @param err         where the restarts are reported.
+     * @return CMD's last exit status.
+     * @throws InterruptedException when interrupted while waiting for CMD.
+     */
+    static int supervise(final Path memoryFile, final List<String> command, final int restartCode,
+        final Map<String, String> extraEnv, final AotCache aotCache, final PrintStream err)
+        throws InterruptedException
+    {
         final List<String> runner = deathSignalRunner();
         if (runner.isEmpty())
         {
@@ -183,9 +202,7 @@ final class ExecCommand implements Command
             while (true)
             {
                 final OptionalLong pfn = PfnFile.exported(memoryFile);
-                final List<String> argv = new ArrayList<>(runner);
-                argv.addAll(commandLine(command, pfn));
-                final ProcessBuilder builder = new ProcessBuilder(argv).inheritIO();
+                final ProcessBuilder builder = new ProcessBuilder().inheritIO();
                 final Map<String, String> env = builder.environment();
                 env.putAll(extraEnv);
                 env.put(MEM_ENV, memoryFile.toAbsolutePath().toString());
@@ -202,29 +219,22 @@ final class ExecCommand implements Command
                     // The runner starts fine even when CMD cannot run: find out as ProcessBuilder would have.
                     checkRunnable(command.get(0), env.get("PATH"));
                 }
-                env.put(START_ENV, Long.toString(ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now())));
-                final Process process;
-                // Start and publish under the same lock the signal hook takes, so the hook either sees this
-                // child or prevents it from starting: never an orphan left running after the JVM exits.
-                synchronized (running)
+                final int status;
+                try (AotCache.Run aot = aotCache == null ? AotCache.Run.NONE : aotCache.prepare(env, err))
                 {
-                    if (stopping.get())
+                    final List<String> argv = new ArrayList<>(runner);
+                    argv.addAll(commandLine(command, pfn, aot.jvmOptions()));
+                    builder.command(argv);
+                    env.put(START_ENV, Long.toString(ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now())));
+                    final Process process = startUnlessStopping(builder, command.get(0), running, stopping);
+                    if (process == null)
                     {
                         return 128 + 15;
                     }
-                    try
-                    {
-                        process = builder.start();
-                    }
-                    catch (final IOException ex)
-                    {
-                        throw new PkramException(Errno.ENOENT, "cannot run command: cmd=" + command.get(0) +
-                            ", cause=" + ex.getMessage(), ex);
-                    }
-                    running.set(process);
+                    status = process.waitFor();
+                    running.set(null);
+                    aot.finish(status, err);
                 }
-                final int status = process.waitFor();
-                running.set(null);
                 if (status != restartCode || stopping.get())
                 {
                     return status;
@@ -243,6 +253,36 @@ final class ExecCommand implements Command
             {
                 // The JVM is shutting down: the hook is running or has run.
             }
+        }
+    }
+
+    /**
+     * Start CMD and publish it under the same lock the signal hook takes, so the hook either sees this child or
+     * prevents it from starting: never an orphan left running after the JVM exits.
+     *
+     * @return the child, or null when a signal is stopping exec.
+     */
+    private static Process startUnlessStopping(final ProcessBuilder builder, final String cmd,
+        final AtomicReference<Process> running, final AtomicBoolean stopping)
+    {
+        synchronized (running)
+        {
+            if (stopping.get())
+            {
+                return null;
+            }
+            final Process process;
+            try
+            {
+                process = builder.start();
+            }
+            catch (final IOException ex)
+            {
+                throw new PkramException(Errno.ENOENT, "cannot run command: cmd=" + cmd + ", cause=" + ex.getMessage(),
+                    ex);
+            }
+            running.set(process);
+            return process;
         }
     }
 
@@ -290,15 +330,31 @@ final class ExecCommand implements Command
      */
     static List<String> commandLine(final List<String> command, final OptionalLong pfn)
     {
-        final List<String> argv = new ArrayList<>(command.size() + 1);
+        return commandLine(command, pfn, List.of());
+    }
+
+    /**
+     * @param command    CMD and ARGS.
+     * @param pfn        the boot parameter, when there is one.
+     * @param jvmOptions more options for a java CMD's JVM (the AOT cache's), put after {@code -Dpkram=}.
+     * @return CMD, then {@code -Dpkram=<hex>} and {@code jvmOptions} for a java CMD, then ARGS without any
+     *         {@code -Dpkram=} among the JVM's options; the arguments of a CMD that is not java as given.
+     */
+    static List<String> commandLine(final List<String> command, final OptionalLong pfn, final List<String> jvmOptions)
+    {
+        final List<String> argv = new ArrayList<>(command.size() + 1 + jvmOptions.size());
         final String cmd = command.get(0);
         argv.add(cmd);
-        final boolean java = isJava(cmd);
+        final boolean java = JavaCommandLine.isJava(cmd);
         if (pfn.isPresent() && java)
         {
             argv.add(PROPERTY_PREFIX + Long.toHexString(pfn.getAsLong()));
         }
-        final int applicationArgs = java ? javaApplicationArgs(command) : 1;
+        if (java)
+        {
+            argv.addAll(jvmOptions);
+        }
+        final int applicationArgs = java ? JavaCommandLine.applicationArgs(command) : 1;
         for (int i = 1; i < command.size(); i++)
         {
             final String arg = command.get(i);
@@ -308,50 +364,6 @@ final class ExecCommand implements Command
             }
         }
         return argv;
-    }
-
-    /**
-     * Where the JVM's options end in a java command line: after the main class (or source file), after
-     * {@code -jar FILE}, {@code -m MODULE[/CLASS]} or {@code --module=MODULE[/CLASS]}. An {@code @argfile} is
-     * taken as options; when it names the main class itself, everything after it is taken as options too.
-     *
-     * @param command {@code java} and its arguments.
-     * @return the index in {@code command} of the application's first argument; its size when there is none.
-     */
-    static int javaApplicationArgs(final List<String> command)
-    {
-        int i = 1;
-        while (i < command.size())
-        {
-            final String arg = command.get(i);
-            if (JAVA_MAIN_OPTIONS.contains(arg))
-            {
-                return Math.min(i + 2, command.size());
-            }
-            if (arg.startsWith("--module="))
-            {
-                return i + 1;
-            }
-            if (JAVA_OPTIONS_WITH_VALUE.contains(arg))
-            {
-                i += 2;
-            }
-            else if (arg.startsWith("-") || arg.startsWith("@"))
-            {
-                i++;
-            }
-            else
-            {
-                return i + 1;
-            }
-        }
-        return command.size();
-    }
-
-    static boolean isJava(final String cmd)
-    {
-        final Path name = Path.of(cmd).getFileName();
-        return name != null && name.toString().equals("java");
     }
 
     /**
@@ -416,9 +428,24 @@ final class ExecCommand implements Command
      */
     private static Path findExecutable(final String name, final String path)
     {
+        return findExecutable(name, path, Path.of(""));
+    }
+
+    /**
+     * @param cmd  a command: a path when it contains a slash, else a name looked up in {@code path}.
+     * @param path a {@code PATH} value, or null for the {@code execvp} default.
+     * @param cwd  what relative paths are relative to.
+     * @return the executable regular file {@code execvp} would run, or null.
+     */
+    static Path findExecutable(final String cmd, final String path, final Path cwd)
+    {
+        if (cmd.contains("/"))
+        {
+            return executableOrNull(cwd.resolve(cmd));
+        }
         for (final String dir : (path == null ? "/bin:/usr/bin" : path).split(":", -1))
         {
-            final Path found = executableOrNull(Path.of(dir.isEmpty() ? "." : dir).resolve(name));
+            final Path found = executableOrNull(cwd.resolve(dir.isEmpty() ? "." : dir).resolve(cmd));
             if (found != null)
             {
                 return found;

@@ -3,7 +3,6 @@ package org.pkram.mem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Pattern;
 
 /**
  * Memory handed over by descriptor rather than by name (DESIGN section 8): a memfd a supervisor created, or one
@@ -18,7 +17,9 @@ import java.util.regex.Pattern;
  */
 public final class Handover
 {
-    private static final Pattern DESCRIPTOR_PATH = Pattern.compile("/proc/(self|[1-9][0-9]*)/fd/(0|[1-9][0-9]*)");
+    private static final String PROC = "/proc/";
+    private static final String FD = "/fd/";
+    private static final String SELF = "self";
 
     private Handover()
     {
@@ -30,7 +31,7 @@ public final class Handover
      */
     public static boolean isDescriptorPath(final Path path)
     {
-        return path != null && DESCRIPTOR_PATH.matcher(path.toString()).matches();
+        return path != null && owner(path.toString()) != null;
     }
 
     /**
@@ -58,13 +59,59 @@ public final class Handover
      */
     public static int descriptorOf(final Path path)
     {
-        final java.util.regex.Matcher m = DESCRIPTOR_PATH.matcher(path.toString());
-        if (!m.matches() || !(m.group(1).equals("self") || m.group(1).equals(Long.toString(ProcessHandle.current()
-            .pid()))))
+        final String text = path.toString();
+        final String owner = owner(text);
+        if (owner == null || !(owner.equals(SELF) || owner.equals(Long.toString(ProcessHandle.current().pid()))))
         {
             throw new IllegalArgumentException("not a descriptor of this process: " + path);
         }
-        return Integer.parseInt(m.group(2));
+        return Integer.parseInt(text.substring(text.indexOf(FD, PROC.length()) + FD.length()));
+    }
+
+    /**
+     * Parsed by hand, not with a regular expression: every boot asks, and a fresh JVM's first boot would load
+     * and compile {@code java.util.regex} for it.
+     *
+     * @param path a path.
+     * @return {@code self} or the pid of {@code /proc/(self|PID)/fd/N} (PID and N decimal, no leading zero but
+     *         N = 0), or null for any other path.
+     */
+    private static String owner(final String path)
+    {
+        if (!path.startsWith(PROC))
+        {
+            return null;
+        }
+        final int fd = path.indexOf(FD, PROC.length());
+        if (fd < 0)
+        {
+            return null;
+        }
+        final String owner = path.substring(PROC.length(), fd);
+        final String number = path.substring(fd + FD.length());
+        final boolean ownerOk = owner.equals(SELF) || isDecimal(owner, false);
+        return ownerOk && isDecimal(number, true) ? owner : null;
+    }
+
+    /**
+     * @return true for a decimal number of at most 10 digits without a leading zero ({@code 0} itself only when
+     *         {@code zeroAllowed}).
+     */
+    private static boolean isDecimal(final String text, final boolean zeroAllowed)
+    {
+        if (text.isEmpty() || text.length() > 10 || (text.charAt(0) == '0' && !(zeroAllowed && text.length() == 1)))
+        {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -11,7 +11,8 @@ import java.util.List;
  * The JVM flags pkram's libraries need on JDK 25, and the check that they were given.
  * <p>
  * The list has one source: the {@code pkram.jvm.flags} property of the parent pom, filtered into
- * {@code org/pkram/jvm-flags.txt}, from which surefire, the JMH forks and the launcher all take it.
+ * {@code org/pkram/jvm-flags.txt}, from which surefire, the JMH forks and the launcher all take it, and into
+ * {@link JvmFlagList}, from which this class takes it.
  * Without the flags, Agrona and Chronicle Bytes fail late with an {@code IllegalAccessError} deep in
  * a call; {@link #check()} fails at once instead, naming the exact flags that are missing.
  */
@@ -33,9 +34,20 @@ public final class JvmFlags
     }
 
     /**
-     * @return the flags every JVM that loads pkram must be started with, in order.
+     * @return the flags every JVM that loads pkram must be started with, in order: the build's
+     *         {@code pkram.jvm.flags}, compiled in ({@link JvmFlagList}), the same list as the resource
+     *         {@value #RESOURCE}.
      */
     public static List<String> required()
+    {
+        return words(JvmFlagList.FLAGS);
+    }
+
+    /**
+     * @return the flags of the resource {@value #RESOURCE}, which the launcher and the benchmarks read: the same
+     *         as {@link #required()} in a consistent build.
+     */
+    static List<String> requiredByResource()
     {
         try (InputStream in = JvmFlags.class.getResourceAsStream(RESOURCE))
         {
@@ -43,13 +55,39 @@ public final class JvmFlags
             {
                 throw new IllegalStateException("missing resource " + RESOURCE + ": a broken build");
             }
-            final String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-            return List.of(text.split("\\s+"));
+            return words(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         catch (final IOException ex)
         {
             throw new IllegalStateException("cannot read " + RESOURCE, ex);
         }
+    }
+
+    /**
+     * Split on white space by hand: every boot checks the flags, and {@code String.split("\\s+")} would load
+     * and compile {@code java.util.regex} in a fresh JVM for it.
+     *
+     * @param text the flags, separated by blanks or newlines.
+     * @return the words, in order.
+     */
+    static List<String> words(final String text)
+    {
+        final List<String> words = new ArrayList<>();
+        int start = -1;
+        for (int i = 0; i <= text.length(); i++)
+        {
+            final boolean blank = i == text.length() || Character.isWhitespace(text.charAt(i));
+            if (blank && start >= 0)
+            {
+                words.add(text.substring(start, i));
+                start = -1;
+            }
+            else if (!blank && start < 0)
+            {
+                start = i;
+            }
+        }
+        return List.copyOf(words);
     }
 
     /**

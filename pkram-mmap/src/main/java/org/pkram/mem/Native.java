@@ -31,7 +31,14 @@ import java.util.Map;
  * differ between architectures are chosen from {@code os.arch}: x86_64 and aarch64 are supported, and
  * {@link #checkPlatform()} refuses anything else before a call is made.
  * <p>
- * Thread safe: the handles are immutable, errno is captured per call.
+ * Every call goes through one downcall handle, libc's {@code syscall(2)} with six {@code long} arguments
+ * (the system call numbers are in {@link SyscallNumbers}). The JDK generates code per function shape, not per
+ * function, and that is what a JVM's first boot paid for: each further shape cost it some 10 to 30 ms and
+ * some 30 generated classes that no AOT cache keeps (JDK 25), six of them on the way to a booted image.
+ * One shape costs that once, whichever calls a process makes. The kernel calls are the ones glibc's wrappers
+ * make ({@code open} is {@code openat(AT_FDCWD, ...)} there too), with the same errno.
+ * <p>
+ * Thread safe: the handle is immutable, and errno is captured per call into a segment of the calling thread.
  */
 @SuppressWarnings("restricted") // native access is granted by --enable-native-access (see JvmFlags)
 final class Native
@@ -105,6 +112,7 @@ final class Native
     /** {@code fcntl} command: set an open file description lock, failing at once on a conflict (3.15+). */
     private static final int F_OFD_SETLK = 37;
     private static final int SEEK_SET = 0;
+    private static final long SEEK_END = 2;
 
     /**
      * {@code struct flock} on LP64 Linux (x86_64, aarch64): l_type, l_whence, 4 bytes of padding, l_start,
@@ -154,74 +162,36 @@ final class Native
         }
     }
 
+    /** {@code openat}'s directory for a path relative to the working directory (absolute ones ignore it). */
+    private static final long AT_FDCWD = -100;
+
     /**
-     * The descriptor calls every attach and close makes. Each handle is built on first use (a holder class
-     * per group): the first downcall handle of a JVM costs it some 200 ms of CPU, each further one some
-     * 25 ms, and a JVM that only reads golden pages needs none of them.
+     * {@code long syscall(long number, ...)}: built on first use (the first downcall handle of a JVM costs it
+     * tens of milliseconds of code generation, and a JVM that only reads golden pages needs none).
      */
-    private static final class Fd
+    private static final class Syscall
     {
-        static final MethodHandle OPEN = downcall("open",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT),
-            Linker.Option.firstVariadicArg(2)); // open(const char *, int, ...): the mode is variadic
-        static final MethodHandle CLOSE = downcall("close",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        static final MethodHandle FCNTL = downcall("fcntl",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS),
-            Linker.Option.firstVariadicArg(2)); // fcntl(int, int, ...): the struct flock pointer is variadic
-        static final MethodHandle MMAP = downcall("mmap",
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-        static final MethodHandle MUNMAP = downcall("munmap",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), // syscall(long, ...): the arguments are variadic longs
+            Linker.Option.captureCallState("errno"));
     }
 
-    /** Used by create only. */
-    private static final class Fchmod
+    /**
+     * A call-state segment per thread, for the calls made on every coarse operation ({@link #lseekEnd}), which
+     * should allocate nothing.
+     */
+    private static final ThreadLocal<MemorySegment> THREAD_STATE = new ThreadLocal<>()
     {
-        static final MethodHandle HANDLE = downcall("fchmod",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    }
-
-    /** Used by create only. */
-    private static final class Ftruncate
-    {
-        static final MethodHandle HANDLE = downcall("ftruncate",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-    }
-
-    /** Used by create only. */
-    private static final class Fallocate
-    {
-        static final MethodHandle HANDLE = downcall("fallocate",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-    }
-
-    /** Used by memfd creation only. */
-    private static final class MemfdCreate
-    {
-        static final MethodHandle HANDLE = downcall("memfd_create",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    }
-
-    /** Used by force only. */
-    private static final class Msync
-    {
-        static final MethodHandle HANDLE = downcall("msync",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_INT));
-    }
-
-    /** Used by populate only. */
-    private static final class Madvise
-    {
-        static final MethodHandle HANDLE = downcall("madvise",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_INT));
-    }
+        @Override
+        protected MemorySegment initialValue()
+        {
+            // An anonymous class, not a lambda: nothing to spin on the way to a first boot.
+            return Arena.ofAuto().allocate(CALL_STATE);
+        }
+    };
 
     /**
      * What {@code stat} reports of a file, as far as pkram reads it.
@@ -243,15 +213,6 @@ final class Native
 
     private Native()
     {
-    }
-
-    private static MethodHandle downcall(final String name, final FunctionDescriptor descriptor,
-        final Linker.Option... options)
-    {
-        final Linker.Option[] all = new Linker.Option[options.length + 1];
-        System.arraycopy(options, 0, all, 0, options.length);
-        all[options.length] = Linker.Option.captureCallState("errno");
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, all);
     }
 
     /**
@@ -281,7 +242,7 @@ final class Native
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment name = arena.allocateFrom(path.toString());
-            return retryingEintr("open", state -> (int)Fd.OPEN.invokeExact(state, name, flags, mode));
+            return (int)retryingEintr("open", SyscallNumbers.OPENAT, AT_FDCWD, name.address(), flags, mode);
         }
     }
 
@@ -294,16 +255,7 @@ final class Native
      */
     static int close(final int fd)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            final int rc = (int)Fd.CLOSE.invokeExact(state, fd);
-            return rc == 0 ? 0 : -errno(state);
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("close", t);
-        }
+        return (int)syscall("close", SyscallNumbers.CLOSE, fd, 0, 0, 0);
     }
 
     /**
@@ -322,19 +274,13 @@ final class Native
     {
         try (Arena arena = Arena.ofConfined())
         {
-            final MemorySegment state = arena.allocate(CALL_STATE);
             final MemorySegment flock = arena.allocate(FLOCK);
             flock.set(ValueLayout.JAVA_SHORT, L_TYPE_OFFSET, type);
             flock.set(ValueLayout.JAVA_SHORT, L_WHENCE_OFFSET, (short)SEEK_SET);
             flock.set(ValueLayout.JAVA_LONG, L_START_OFFSET, 0L);
             flock.set(ValueLayout.JAVA_LONG, L_LEN_OFFSET, 0L); // 0: to the end of the file, however long
             flock.set(ValueLayout.JAVA_INT, L_PID_OFFSET, 0); // must be 0 for an OFD lock
-            final int rc = (int)Fd.FCNTL.invokeExact(state, fd, F_OFD_SETLK, flock);
-            return rc == 0 ? 0 : -errno(state);
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("fcntl", t);
+            return (int)syscall("fcntl", SyscallNumbers.FCNTL, fd, F_OFD_SETLK, flock.address(), 0);
         }
     }
 
@@ -395,16 +341,7 @@ final class Native
      */
     static int fchmod(final int fd, final int mode)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            final int rc = (int)Fchmod.HANDLE.invokeExact(state, fd, mode);
-            return rc == 0 ? 0 : -errno(state);
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("fchmod", t);
-        }
+        return (int)syscall("fchmod", SyscallNumbers.FCHMOD, fd, mode, 0, 0);
     }
 
     /**
@@ -417,7 +354,7 @@ final class Native
      */
     static int fallocate(final int fd, final long length)
     {
-        return retryingEintr("fallocate", state -> (int)Fallocate.HANDLE.invokeExact(state, fd, 0, 0L, length));
+        return (int)retryingEintr("fallocate", SyscallNumbers.FALLOCATE, fd, 0, 0, length);
     }
 
     /**
@@ -432,13 +369,8 @@ final class Native
     {
         try (Arena arena = Arena.ofConfined())
         {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            final int fd = (int)MemfdCreate.HANDLE.invokeExact(state, arena.allocateFrom(name), flags);
-            return fd >= 0 ? fd : -errno(state);
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("memfd_create", t);
+            return (int)syscall("memfd_create", SyscallNumbers.MEMFD_CREATE, arena.allocateFrom(name).address(), flags,
+                0, 0);
         }
     }
 
@@ -451,7 +383,7 @@ final class Native
      */
     static int ftruncate(final int fd, final long length)
     {
-        return retryingEintr("ftruncate", state -> (int)Ftruncate.HANDLE.invokeExact(state, fd, length));
+        return (int)retryingEintr("ftruncate", SyscallNumbers.FTRUNCATE, fd, length, 0, 0);
     }
 
     /**
@@ -468,18 +400,8 @@ final class Native
     static long mmap(final long addr, final long length, final int prot, final int flags, final int fd,
         final long offset)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            final MemorySegment mapped = (MemorySegment)Fd.MMAP.invokeExact(
-                state, MemorySegment.ofAddress(addr), length, prot, flags, fd, offset);
-            final long address = mapped.address();
-            return address == -1L ? -errno(state) : address; // MAP_FAILED
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("mmap", t);
-        }
+        // The address comes back as the call's result: positive (user space is the lower half), or -errno.
+        return syscall("mmap", SyscallNumbers.MMAP, addr, length, prot, flags, fd, offset);
     }
 
     /**
@@ -491,16 +413,7 @@ final class Native
      */
     static int munmap(final long addr, final long length)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            final int rc = (int)Fd.MUNMAP.invokeExact(state, MemorySegment.ofAddress(addr), length);
-            return rc == 0 ? 0 : -errno(state);
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("munmap", t);
-        }
+        return (int)syscall("munmap", SyscallNumbers.MUNMAP, addr, length, 0, 0);
     }
 
     /**
@@ -512,8 +425,7 @@ final class Native
      */
     static int msync(final long addr, final long length)
     {
-        return retryingEintr("msync", state -> (int)Msync.HANDLE.invokeExact(state, MemorySegment.ofAddress(addr),
-            length, MS_SYNC));
+        return (int)retryingEintr("msync", SyscallNumbers.MSYNC, addr, length, MS_SYNC, 0);
     }
 
     /**
@@ -525,16 +437,7 @@ final class Native
      */
     static int madvise(final MemorySegment segment, final int advice)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            final int rc = (int)Madvise.HANDLE.invokeExact(state, segment, segment.byteSize(), advice);
-            return rc == 0 ? 0 : errno(state);
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed("madvise", t);
-        }
+        return (int)-syscall("madvise", SyscallNumbers.MADVISE, segment.address(), segment.byteSize(), advice, 0);
     }
 
     /**
@@ -593,12 +496,62 @@ final class Native
     }
 
     /**
-     * A downcall that returns -1 and sets errno on failure, with errno captured in {@code state}.
+     * {@code lseek(fd, 0, SEEK_END)}: the size of an open file, for checks made on every coarse call
+     * ({@link PhysMem#checkIntact()}). No allocation, and a fault an earlier access raised, delivered at this native call as
+     * an {@code InternalError}, is thrown as it is: the caller ({@code Faults}) is waiting for it.
+     *
+     * @param fd the descriptor.
+     * @return the size in bytes, or {@code -errno}.
      */
-    @FunctionalInterface
-    private interface Call
+    static long lseekEnd(final int fd)
     {
-        int invoke(MemorySegment state) throws Throwable;
+        final MemorySegment state = THREAD_STATE.get();
+        try
+        {
+            final long rc = (long)Syscall.HANDLE.invokeExact(state, SyscallNumbers.LSEEK, (long)fd, 0L, SEEK_END, 0L,
+                0L, 0L);
+            return rc == -1 ? -errno(state) : rc;
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw downcallFailed("lseek", t);
+        }
+    }
+
+    /**
+     * One system call through {@link Syscall}, with up to four arguments.
+     *
+     * @return its result, or {@code -errno}.
+     */
+    private static long syscall(final String name, final long number, final long a1, final long a2, final long a3,
+        final long a4)
+    {
+        return syscall(name, number, a1, a2, a3, a4, 0, 0);
+    }
+
+    /**
+     * One system call through {@link Syscall}: {@code syscall(number, a1..a6)}. Pointers go as their addresses
+     * (the memory stays the caller's, alive across the call), ints sign-extended.
+     *
+     * @return its result, or {@code -errno} when it returned -1.
+     */
+    private static long syscall(final String name, final long number, final long a1, final long a2, final long a3,
+        final long a4, final long a5, final long a6)
+    {
+        final MemorySegment state = THREAD_STATE.get();
+        try
+        {
+            final long rc = (long)Syscall.HANDLE.invokeExact(state, number, a1, a2, a3, a4, a5, a6);
+            return rc == -1 ? -errno(state) : rc;
+        }
+        catch (final Throwable t)
+        {
+            throw downcallFailed(name, t);
+        }
     }
 
     /**
@@ -606,28 +559,16 @@ final class Native
      *
      * @return its non-negative result, or {@code -errno}.
      */
-    private static int retryingEintr(final String name, final Call call)
+    private static long retryingEintr(final String name, final long number, final long a1, final long a2,
+        final long a3, final long a4)
     {
-        try (Arena arena = Arena.ofConfined())
+        while (true)
         {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            while (true)
+            final long rc = syscall(name, number, a1, a2, a3, a4);
+            if (rc != -EINTR)
             {
-                final int rc = call.invoke(state);
-                if (rc >= 0)
-                {
-                    return rc;
-                }
-                final int errno = errno(state);
-                if (errno != EINTR)
-                {
-                    return -errno;
-                }
+                return rc;
             }
-        }
-        catch (final Throwable t)
-        {
-            throw downcallFailed(name, t);
         }
     }
 

@@ -423,7 +423,9 @@ public final class PhysMem implements AutoCloseable
     public void checkIntact()
     {
         checkOpen();
-        final long seen = FileSize.of(mapping.fd());
+        // lseek: one system call, no allocation. An InternalError thrown there is a fault an earlier access raised,
+        // delivered at this native call: the caller (Faults) is waiting for it.
+        final long seen = Native.lseekEnd(mapping.fd());
         final long actual = seen >= 0 ? seen : MemoryFileChecks.stat(path, mapping.fd()).size();
         if (actual < size)
         {

@@ -63,4 +63,18 @@ class ExecCommandTest
         assertEquals(List.of("java", "-version"), ExecCommand.commandLine(List.of("java", "-Dpkram=old", "-version"),
             OptionalLong.empty()));
     }
+
+    @Test
+    void shouldPutTheAotCacheOptionsAfterThePfnForJavaOnly()
+    {
+        final List<String> aot = List.of("-XX:AOTCache=/c/app.aot", "-XX:AOTMode=auto");
+
+        assertEquals(List.of("java", "-Dpkram=2a", "-XX:AOTCache=/c/app.aot", "-XX:AOTMode=auto", "-cp", "app.jar",
+            "Main", "-XX:AOTCache=app-arg"),
+            ExecCommand.commandLine(List.of("java", "-Dpkram=old", "-cp", "app.jar", "Main", "-XX:AOTCache=app-arg"),
+                PFN, aot));
+        assertEquals(List.of("java", "-XX:AOTCache=/c/app.aot", "-XX:AOTMode=auto", "-jar", "app.jar"),
+            ExecCommand.commandLine(List.of("java", "-jar", "app.jar"), OptionalLong.empty(), aot));
+        assertEquals(List.of("./run.sh", "x"), ExecCommand.commandLine(List.of("./run.sh", "x"), PFN, aot));
+    }
 }

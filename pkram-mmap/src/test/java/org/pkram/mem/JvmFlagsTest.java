@@ -146,4 +146,19 @@ class JvmFlagsTest
         return "pkram needs these JVM flags on JDK 25, missing: " + missing + "; start the JVM with: " +
             String.join(" ", JvmFlags.required());
     }
+
+    @Test
+    void shouldSplitTheListOnAnyWhiteSpace()
+    {
+        assertEquals(List.of("--a=1", "--b", "-c"), JvmFlags.words("  --a=1\t--b\n\n-c \n"));
+        assertEquals(List.of(), JvmFlags.words(" \n"));
+        assertEquals(List.of("x"), JvmFlags.words("x"));
+    }
+
+    @Test
+    void shouldHoldTheSameListAsTheResourceTheLauncherReads()
+    {
+        assertEquals(JvmFlags.requiredByResource(), JvmFlags.required());
+        assertTrue(JvmFlags.required().contains("--enable-native-access=ALL-UNNAMED"), JvmFlags.required().toString());
+    }
 }
