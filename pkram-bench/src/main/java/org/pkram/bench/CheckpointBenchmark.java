@@ -60,12 +60,19 @@ import org.pkram.error.OutOfPagesException;
  * it long before).
  */
 @BenchmarkMode(Mode.SingleShotTime)
-@Warmup(iterations = 5)
+@Warmup(iterations = CheckpointBenchmark.WARMUP)
 @Measurement(iterations = 10)
 @Fork(value = 2, jvmArgsPrepend = {CheckpointBenchmark.HEAP, CheckpointBenchmark.HEAP_INITIAL,
     CheckpointBenchmark.PRETOUCH})
 public class CheckpointBenchmark extends BaseBenchmark
 {
+    /**
+     * Checkpoints before the measured ones. A service checkpoints again and again, so the figure is its steady state;
+     * on the 2-core VM a fork's first 10 to 15 checkpoints ran 2 to 15 times slower while the compiler caught up
+     * (a fork with 5 warm-ups measured half its checkpoints at 17 ms and half at 8).
+     */
+    static final int WARMUP = 25;
+
     /** Heap of the forks: each checkpoint makes a {@code Folio} per page, garbage at once. */
     static final String HEAP = "-Xmx1g";
 
