@@ -75,11 +75,7 @@ public final class FileTransfer implements AutoCloseable
     {
         pkram.checkBooted();
         Objects.requireNonNull(source, "source");
-        if (!Pfn.isValidOrder(order))
-        {
-            throw new InvalidArgumentException("folio order out of range: order=" + order + ", max=" +
-                Pfn.MAX_FOLIO_ORDER);
-        }
+        Pkram.checkOrder(order);
         checkRange(length, Pfn.PAGE_SIZE << order, position);
         final long pfn = pkram.pages().allocUnzeroed(order);
         try

@@ -184,14 +184,9 @@ public final class NodeSave implements AutoCloseable
     private void freeOldVersion(final NodeRecord old, final LongPredicate keep)
     {
         final Pages pages = pkram.pages();
-        if (carriedObjs == null)
-        {
-            pages.truncator().truncateNode(old.pfn, keep);
-            return;
-        }
         final LongHashSet carried = carriedObjs;
-        pages.truncator().truncateNode(old.pfn, keep, carried::contains);
-        for (int i = 0; i < replacedEntries.size(); i++)
+        pages.truncator().truncateNode(old.pfn, keep, carried == null ? pfn -> false : carried::contains);
+        for (int i = 0; replacedEntries != null && i < replacedEntries.size(); i++)
         {
             final long entry = replacedEntries.getLong(i);
             // A replaced folio may still be in this version, saved through another handle: then it is kept.

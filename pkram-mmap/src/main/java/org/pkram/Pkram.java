@@ -459,11 +459,7 @@ public final class Pkram implements AutoCloseable
     public Folio allocFolio(final int order)
     {
         checkBooted();
-        if (!Pfn.isValidOrder(order))
-        {
-            throw new InvalidArgumentException("folio order out of range: order=" + order + ", max=" +
-                Pfn.MAX_FOLIO_ORDER);
-        }
+        checkOrder(order);
         return handOut(pages.allocZeroed(order), order);
     }
 
@@ -499,11 +495,7 @@ public final class Pkram implements AutoCloseable
     public Folio copyFolio(final DirectBuffer src, final int offset, final int order)
     {
         checkBooted();
-        if (!Pfn.isValidOrder(order))
-        {
-            throw new InvalidArgumentException("folio order out of range: order=" + order + ", max=" +
-                Pfn.MAX_FOLIO_ORDER);
-        }
+        checkOrder(order);
         Objects.checkFromIndexSize(offset, Pfn.PAGE_SIZE << order, src.capacity());
         return handOut(pages.allocCopy(order, src, offset), order);
     }
@@ -715,6 +707,18 @@ public final class Pkram implements AutoCloseable
     }
 
     // Internals shared with the handles.
+
+    /**
+     * EINVAL unless {@code order} is a folio order pkram allocates (0..10): checked before the order sizes anything.
+     */
+    static void checkOrder(final int order)
+    {
+        if (!Pfn.isValidOrder(order))
+        {
+            throw new InvalidArgumentException("folio order out of range: order=" + order + ", max=" +
+                Pfn.MAX_FOLIO_ORDER);
+        }
+    }
 
     /**
      * @return a new folio of the caller's over pages just allocated; from now on views may exist.

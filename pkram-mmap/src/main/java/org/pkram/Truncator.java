@@ -72,7 +72,7 @@ final class Truncator
      */
     void truncateNode(final long nodePfn, final long firstObjPfn)
     {
-        truncateNode(nodePfn, firstObjPfn, NONE);
+        truncateNode(nodePfn, firstObjPfn, NONE, NONE);
     }
 
     /**
@@ -92,11 +92,6 @@ final class Truncator
     {
         mem.wrap(view, nodePfn, 0);
         truncateNode(nodePfn, NodeDescriptor.objPfn(view), keep, linksOnly);
-    }
-
-    private void truncateNode(final long nodePfn, final long firstObjPfn, final LongPredicate keep)
-    {
-        truncateNode(nodePfn, firstObjPfn, keep, NONE);
     }
 
     private void truncateNode(final long nodePfn, final long firstObjPfn, final LongPredicate keep,
