@@ -62,9 +62,7 @@ class ReplaceTest
                         folio.buffer(); // a view taken before the replace
                         if (folio.index() < 2)
                         {
-                            final Folio copy = pk.allocFolio(0);
-                            Versions.stamp(copy, 2, folio.index());
-                            out.saveFolio(copy, folio.index());
+                            out.saveFolio(stamped(pk, 2, folio.index()), folio.index());
                             replaced.add(folio);
                         }
                         else
@@ -122,9 +120,7 @@ class ReplaceTest
                 {
                     if (cursor.index() == 7)
                     {
-                        final Folio copy = pk.allocFolio(0);
-                        Versions.stamp(copy, 2, 7);
-                        out.saveFolio(copy, 7);
+                        out.saveFolio(stamped(pk, 2, 7), 7);
                     }
                     else
                     {
@@ -162,16 +158,8 @@ class ReplaceTest
                 final ObjSave out = next.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES);
                 final ObjLoad foreign = other.prepareLoadObj();
                 assertThrows(IllegalStateException.class, () -> out.shareFrom(foreign, index -> null));
-                final long shared = out.shareFrom(live.prepareLoadObj(), index ->
-                {
-                    if (index % 500 != 3)
-                    {
-                        return null;
-                    }
-                    final Folio copy = pk.allocFolio(0);
-                    Versions.stamp(copy, 2, index);
-                    return copy;
-                });
+                final long shared = out.shareFrom(live.prepareLoadObj(),
+                    index -> index % 500 != 3 ? null : stamped(pk, 2, index));
                 assertEquals(1497, shared);
                 out.write("version 2".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 9);
                 out.finish();
