@@ -160,6 +160,17 @@ public final class NodeSave implements AutoCloseable
     }
 
     /**
+     * Take back a {@link #share} of a folio that the new version did not take after all ({@link StreamCarry} stopped
+     * by an error before appending it): the finish then frees it with the rest of the old version.
+     *
+     * @param pfn its first pfn.
+     */
+    void unshare(final long pfn)
+    {
+        shared.clear(pfn);
+    }
+
+    /**
      * Remember a folio stream of the old version carried whole by {@link ObjSave#shareFrom}: every entry shared, or
      * one of {@code replaced}.
      *

@@ -52,6 +52,8 @@ public final class ObjSave implements AutoCloseable
     private int dataOffset = Pfn.PAGE_SIZE;
     private long dataLen;
     private State state = State.OPEN;
+    /** Made at the first {@link #shareFrom}. */
+    private StreamCarry carry;
     private Bytes<?> recordScratch;
     private Bytes<?> recordPrefix;
     private OutputStream outputStream;
@@ -98,6 +100,37 @@ public final class ObjSave implements AutoCloseable
             folios.append(folio.pfn(), folio.order(), index);
             return;
         }
+        checkOwned(folio);
+        checkIndex(index, folio.pageCount());
+        if (pkram.pages().isBanned(folio.pfn(), folio.order()))
+        {
+            copyIn(pkram.mem().folio(folio.pfn(), folio.order()), 0, folio.byteLength(), index);
+            return;
+        }
+        folios.append(folio.pfn(), folio.order(), index);
+        folio.saved(node.record());
+    }
+
+    /**
+     * A folio of the caller's saved by reference into this node, its entry written by the caller
+     * ({@link StreamCarry}): the checks and the hand-over of {@link #saveFolio(Folio, long)} for such a folio.
+     */
+    void takeOwned(final Folio folio)
+    {
+        checkOwned(folio);
+        folio.saved(node.record());
+    }
+
+    /**
+     * @return true when {@code folio} belongs to this save's instance.
+     */
+    boolean ownsSameInstance(final Folio folio)
+    {
+        return folio.pkram() == pkram;
+    }
+
+    private static void checkOwned(final Folio folio)
+    {
         if (folio.state() != Folio.State.OWNED)
         {
             throw new IllegalStateException("folio is not the caller's to save: " + folio +
@@ -110,14 +143,6 @@ public final class ObjSave implements AutoCloseable
                 (folio.pendingLoad.isAborted() ? " (it was aborted: the folio is its node's again)" :
                 "; finish it first") + ": " + folio);
         }
-        checkIndex(index, folio.pageCount());
-        if (pkram.pages().isBanned(folio.pfn(), folio.order()))
-        {
-            copyIn(pkram.mem().folio(folio.pfn(), folio.order()), 0, folio.byteLength(), index);
-            return;
-        }
-        folios.append(folio.pfn(), folio.order(), index);
-        folio.saved(node.record());
     }
 
     /**
@@ -144,27 +169,14 @@ public final class ObjSave implements AutoCloseable
         final LinkCursor entries = old.folioEntries();
         // A stream carried from its first entry to its last is, entry for entry, shared or replaced: the finish then
         // frees the replaced ones from this list and need not read the old stream again.
-        final LongArrayList replaced = entries.isStarted() ? null : new LongArrayList();
-        long shared = 0;
-        while (entries.next())
+        final boolean whole = !entries.isStarted();
+        final LongArrayList replaced = whole ? new LongArrayList() : null;
+        if (carry == null)
         {
-            final long index = entries.index();
-            final Folio change = changes.apply(index);
-            if (change != null)
-            {
-                saveFolio(change, index);
-                if (replaced != null)
-                {
-                    replaced.addLong(entries.entry());
-                }
-                continue;
-            }
-            final long pfn = entries.pfn();
-            node.share(pfn, null);
-            folios.append(pfn, entries.order(), index);
-            shared++;
+            carry = new StreamCarry(this, node, folios, pkram.pages());
         }
-        if (replaced != null)
+        final long shared = carry.carry(entries, changes, replaced);
+        if (whole)
         {
             node.carriedWhole(old.objPfn(), replaced);
         }

@@ -98,23 +98,19 @@ public final class ServiceChild
     {
         try (NodeLoad live = pk.openLive(name); NodeSave next = pk.prepareReplace(name))
         {
-            final ObjLoad in = live.prepareLoadObj();
             try (ObjSave out = next.prepareSaveObj(DataKind.FOLIOS))
             {
-                Folio folio;
-                while ((folio = in.loadFolio()) != null)
+                // A service's checkpoint: every folio shared but the changed one, carried a link at a time.
+                out.shareFrom(live.prepareLoadObj(), index ->
                 {
-                    if (folio.index() == 0)
+                    if (index != 0)
                     {
-                        final Folio copy = pk.allocFolio(0);
-                        Versions.stamp(copy, version, 0);
-                        out.saveFolio(copy, 0);
+                        return null;
                     }
-                    else
-                    {
-                        out.saveFolio(folio, folio.index());
-                    }
-                }
+                    final Folio copy = pk.allocFolio(0);
+                    Versions.stamp(copy, version, 0);
+                    return copy;
+                });
             }
             next.finish();
         }
