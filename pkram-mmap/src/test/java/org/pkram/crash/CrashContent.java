@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.zip.CRC32C;
 
 import static org.pkram.testing.SplitMix64.mix;
@@ -523,6 +524,29 @@ final class CrashContent
         final SplittableRandom random,
         final Consumer<Runnable> commit)
     {
+        return save(pk, save, name, version, seed, folios, null, discardAt, random, commit);
+    }
+
+    /**
+     * As {@link #save(Pkram, NodeSave, String, long, long, FolioSource, int, SplittableRandom, Consumer)}, for a
+     * replace: with {@code carryFrom}, an object's folios are carried in one {@link ObjSave#shareFrom} call from the
+     * old version's object ({@code carryFrom.apply(j)}, a live handle's object of the same layout), each folio the
+     * source hands out of the old version shared and each other one saved in its place. Half the objects go this
+     * way (by the version, so the run's random choices stay what they were), those in which the save is to be
+     * discarded never.
+     */
+    static boolean save(
+        final Pkram pk,
+        final NodeSave save,
+        final String name,
+        final long version,
+        final long seed,
+        final FolioSource folios,
+        final IntFunction<ObjLoad> carryFrom,
+        final int discardAt,
+        final SplittableRandom random,
+        final Consumer<Runnable> commit)
+    {
         final List<ObjSpec> specs = spec(seed);
         int step = 0;
         try (save)
@@ -533,7 +557,21 @@ final class CrashContent
                 final ObjSave obj = spec.hasFolios() && spec.hasBytes() ?
                     save.prepareSaveObj(DataKind.FOLIOS, DataKind.BYTES) :
                     spec.hasFolios() ? save.prepareSaveObj(DataKind.FOLIOS) : save.prepareSaveObj(DataKind.BYTES);
-                for (int i = 0; i < spec.orders().length; i++)
+                final int folioSteps = spec.orders().length;
+                final boolean carried = carryFrom != null && folioSteps > 0 &&
+                    (discardAt < step || discardAt >= step + folioSteps) && (mix(version, j) & 1) == 0;
+                if (carried)
+                {
+                    final int objIndex = j;
+                    obj.shareFrom(carryFrom.apply(j), index ->
+                    {
+                        final int i = Arrays.binarySearch(spec.indexes(), index);
+                        final Folio folio = folios.folio(objIndex, i, spec.orders()[i], index);
+                        return folio.state() == Folio.State.SAVED ? null : folio;
+                    });
+                    step += folioSteps;
+                }
+                for (int i = 0; i < folioSteps && !carried; i++)
                 {
                     if (step++ == discardAt)
                     {
@@ -574,6 +612,21 @@ final class CrashContent
             return true;
         }
         // close() discards unless finished; a no-op after finish or discard
+    }
+
+    /**
+     * @return data object {@code j} of a node of this seed, through a handle on it that has handed out no object
+     *         yet: objects come back newest first, the header, then the last data object down to the first.
+     */
+    static ObjLoad dataObject(final NodeLoad handle, final long seed, final int j)
+    {
+        final int objs = spec(seed).size();
+        handle.prepareLoadObj(); // the header
+        for (int k = objs - 1; k > j; k--)
+        {
+            handle.prepareLoadObj();
+        }
+        return handle.prepareLoadObj();
     }
 
     /**

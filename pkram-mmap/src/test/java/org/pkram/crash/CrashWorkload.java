@@ -6,6 +6,7 @@ import org.pkram.Folio;
 import org.pkram.Mode;
 import org.pkram.NodeLoad;
 import org.pkram.NodeSave;
+import org.pkram.ObjLoad;
 import org.pkram.Pkram;
 import org.pkram.PkramOptions;
 import org.pkram.error.NodeExistsException;
@@ -27,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * The process the crash harness kills: resumes the memory file's image (or starts empty when it holds none),
@@ -516,35 +518,51 @@ public final class CrashWorkload
             }
             final boolean committed;
             final long oldDigest;
+            final List<NodeLoad> carryHandles = new ArrayList<>();
             try
             {
                 final CrashContent.Loaded old = CrashContent.read(pk, live, name, -1, null);
                 oldDigest = CrashContent.digest(old.stamps());
                 final int discardAt = discard ? random.nextInt(CrashContent.saveSteps(old.seed())) : -1;
                 final NodeSave save = pk.prepareReplace(name);
+                // Objects carried whole by shareFrom read the old version through handles of their own.
+                final long oldSeed = old.seed();
+                final IntFunction<ObjLoad> carryFrom = j ->
+                {
+                    final NodeLoad handle = pk.openLive(name);
+                    carryHandles.add(handle);
+                    return CrashContent.dataObject(handle, oldSeed, j);
+                };
                 committed = CrashContent.save(pk, save, name, version, old.seed(),
-                    CrashContent.replacing(pk, old.seed(), old.kept(), shareSeed, version), discardAt, random,
+                    CrashContent.replacing(pk, old.seed(), old.kept(), shareSeed, version), carryFrom, discardAt, random,
                     finish -> commit(name, () ->
                     {
                         finish.run();
-                        live.close(); // the old version's handle: it refuses more objects now
+                        // the old version's handles: they refuse more objects now
+                        closeAll(live, carryHandles);
                         out.accept("REPLACED " + name + " " + version + " " + oldDigest);
                     }));
             }
             catch (final RuntimeException | Error ex)
             {
-                live.close();
+                closeAll(live, carryHandles);
                 throw ex;
             }
             if (!committed)
             {
-                // The old version stays, whole; idle (and truncatable) again once the handle is closed.
+                // The old version stays, whole; idle (and truncatable) again once the handles are closed.
                 commit(name, () ->
                 {
-                    live.close();
+                    closeAll(live, carryHandles);
                     out.accept("KEPT " + name + " " + oldDigest);
                 });
             }
+        }
+
+        private static void closeAll(final NodeLoad live, final List<NodeLoad> more)
+        {
+            live.close();
+            more.forEach(NodeLoad::close);
         }
 
         /**

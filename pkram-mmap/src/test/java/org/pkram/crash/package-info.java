@@ -13,7 +13,8 @@
  * <ul>
  *   <li><b>replace</b>: the node opened live, checked, and a new version saved with {@code prepareReplace} that
  *       shares some of its folios by reference, copies others and writes the rest anew, byte streams and header
- *       carrying the new version; finished (the swap), or one time in five discarded half way;</li>
+ *       carrying the new version, half the objects carried in one {@code shareFrom} (links copied whole) and the
+ *       others folio by folio; finished (the swap), or one time in five discarded half way;</li>
  *   <li><b>in-place write</b>: the node opened live and up to 32 of its folio pages rewritten in place, then the
  *       handle closed;</li>
  *   <li><b>aborted load</b>: a load read in part and closed without {@code finish()} (meanwhile the name must be
