@@ -19,7 +19,8 @@ import org.pkram.layout.Pfn;
  * <ul>
  * <li>when every change is a fresh folio of the caller's, of the order of the entry it replaces and outside the banned
  * ranges, and the new stream is at a link boundary, the link is copied whole with the changed entries patched
- * ({@link StreamWriter#appendLink}): the same entries {@link StreamWriter#append} would have written;</li>
+ * ({@link StreamWriter#appendLink}): the same entries {@link StreamWriter#append} would have written, since boot
+ * refuses an entry with flags and every entry read is {@code encode(pfn, order)};</li>
  * <li>otherwise (a folio of another order, a banned one, a folio of the old version shared again, the rest of a link
  * already partly read) each entry is appended as {@link ObjSave#saveFolio(Folio, long)} would.</li>
  * </ul>
