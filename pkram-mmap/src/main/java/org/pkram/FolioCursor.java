@@ -39,15 +39,27 @@ public final class FolioCursor
     /**
      * Move to the next folio of the stream.
      * <p>
-     * Errors: EUCLEAN the stream's links are damaged; ENODEV the instance was closed or sealed.
+     * Errors: EUCLEAN the stream's links are damaged; ENODEV the instance was closed or sealed. The handle's own
+     * state is checked at every call; the instance's, which another thread may change, at every link (510 folios):
+     * a close or seal from another thread is reported by the next link at the latest (until then the cursor reads
+     * the sealed entries, or after a close the zeros the mapping was replaced by, harmlessly), and {@link #buffer()}
+     * checks it before every view it moves.
      *
      * @return false at the end of the stream.
      * @throws IllegalStateException the object or its handle is finished, or the node was replaced.
      */
     public boolean next()
     {
-        obj.checkOpen();
+        // A walk of a million folios: the instance's volatile flags once a link, not once a folio (they cost the
+        // cursor as much as reading the entry).
+        obj.checkHandle();
         wrapped = false;
+        if (entries.nextEntry())
+        {
+            positioned = true;
+            return true;
+        }
+        obj.checkOpen();
         positioned = entries.next();
         return positioned;
     }

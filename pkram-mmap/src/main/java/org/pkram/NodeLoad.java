@@ -288,6 +288,24 @@ public final class NodeLoad implements AutoCloseable
 
     void checkOpen()
     {
+        checkHandle();
+        pkram.checkBooted();
+    }
+
+    /**
+     * The instance still booted: it is closed or sealed by any thread (volatile flags), so a walk reads this once per
+     * link and {@link #checkHandle()} per folio.
+     */
+    void checkBooted()
+    {
+        pkram.checkBooted();
+    }
+
+    /**
+     * {@link #checkOpen()} without the instance's state: the handle closed or finished, a live node replaced.
+     */
+    void checkHandle()
+    {
         if (state != State.OPEN)
         {
             throw new IllegalStateException("node " + (live ? "handle" : "load") + " is " +
@@ -297,6 +315,5 @@ public final class NodeLoad implements AutoCloseable
         {
             throw new IllegalStateException("live node was replaced or is gone; open it again: name=" + record.name);
         }
-        pkram.checkBooted();
     }
 }

@@ -267,10 +267,20 @@ public final class ObjLoad implements AutoCloseable
 
     void checkOpen()
     {
+        checkHandle();
+        node.checkBooted();
+    }
+
+    /**
+     * {@link #checkOpen()} without the instance's state: only what the handle's own thread changes (this object
+     * and its handle finished, the node replaced), for a check on every folio of a walk.
+     */
+    void checkHandle()
+    {
         if (state == State.FINISHED)
         {
             throw new IllegalStateException("object load is finished");
         }
-        node.checkOpen();
+        node.checkHandle();
     }
 }

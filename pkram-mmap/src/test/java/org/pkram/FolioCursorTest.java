@@ -2,6 +2,9 @@ package org.pkram;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pkram.error.Errno;
+import org.pkram.error.PkramUnavailableException;
+import org.pkram.layout.LinkDescriptor;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,6 +52,62 @@ class FolioCursorTest
                 assertThrows(IllegalStateException.class, cursor::index, "past the end");
             }
         }
+    }
+
+    @Test
+    void shouldRefuseToMoveMidLinkOnceItsHandleIsClosedOrTheInstanceClosedByThisThread()
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final Pkram pk = Pkram.boot(PkramOptions.of(file).shutdownHook(false));
+        Versions.save(pk, "n", 3, 1200);
+        final NodeLoad closedHandle = pk.openLive("n");
+        final FolioCursor first = closedHandle.prepareLoadObj().folioCursor();
+        assertTrue(first.next() && first.next());
+        closedHandle.close();
+        assertThrows(IllegalStateException.class, first::next, "the handle's state is checked at every folio");
+
+        final NodeLoad live = pk.openLive("n");
+        final FolioCursor cursor = live.prepareLoadObj().folioCursor();
+        assertTrue(cursor.next() && cursor.next(), "two folios into a link of 510");
+        pk.close();
+        final PkramUnavailableException closed = assertThrows(PkramUnavailableException.class, cursor::next,
+            "after a close the link reads as zeros, so the cursor checks the instance at once");
+        assertEquals(Errno.ENODEV, closed.errno());
+        assertThrows(PkramUnavailableException.class, cursor::buffer);
+    }
+
+    @Test
+    void shouldEndAWalkWithENODEVWithinALinkWhenAnotherThreadClosesTheInstance() throws Exception
+    {
+        final Path file = Images.format(dir, Images.SMALL);
+        final Pkram pk = Pkram.boot(PkramOptions.of(file).shutdownHook(false));
+        Versions.save(pk, "n", 3, 3000);
+        final NodeLoad live = pk.openLive("n");
+        final FolioCursor cursor = live.prepareLoadObj().folioCursor();
+        for (int i = 0; i < 700; i++)
+        {
+            assertTrue(cursor.next());
+        }
+        final Thread closer = new Thread(pk::close);
+        closer.start();
+        closer.join();
+        // The instance is closed: the current link's rest reads as zeros (its mapping replaced), so the very next
+        // call, or at worst the next link, reports it; nothing crashes and no folio of another file shows.
+        int moved = 0;
+        PkramUnavailableException ended = null;
+        try
+        {
+            while (cursor.next())
+            {
+                moved++;
+            }
+        }
+        catch (final PkramUnavailableException ex)
+        {
+            ended = ex;
+        }
+        assertTrue(ended != null, "the walk ends with ENODEV, not with the end of the stream");
+        assertTrue(moved < LinkDescriptor.ENTRIES_MAX, "noticed within a link: moved " + moved);
     }
 
     @Test
