@@ -150,7 +150,12 @@ public final class ObjSave implements AutoCloseable
      * (an object of a live handle on the version being replaced, from where it stands) is shared by reference,
      * at its own index, except those {@code changes} gives a replacement for (copy on write: a folio of the
      * caller's, saved instead). The checkpoint of a large state that changed in a few pages, with no object and no
-     * check per unchanged folio.
+     * check per unchanged folio: a link whose changes are fresh folios of the order they replace is copied whole and
+     * patched ({@link StreamCarry}).
+     * <p>
+     * When {@code changes} throws, or a folio is refused, the entries before that index are in the new version and
+     * the rest are not, as after a walk folio by folio; the folios {@code changes} gave for the refused link and not
+     * saved stay the caller's.
      *
      * @param old     an object of a live handle of the version being replaced; its folio stream is consumed by
      *                the walk (as by {@link ObjLoad#loadFolio()}).
