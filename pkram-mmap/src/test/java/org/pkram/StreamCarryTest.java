@@ -89,8 +89,7 @@ class StreamCarryTest
             checkNoLeak(pk, file);
         }
         final List<Expected> expected = expect(List.of(new Run(2, 0, 1198)), Map.of(1000L, 0));
-        assertEquals(expected, readBack(file));
-        assertLinks(file, expected);
+        assertHolds(file, expected);
     }
 
     @Test
@@ -120,21 +119,18 @@ class StreamCarryTest
     {
         final List<Run> runs = List.of(new Run(0, 0, 1100));
         final Path file = Images.format(dir, Images.SMALL);
-        final List<Folio> banned = new ArrayList<>();
         try (Pkram pk = boot(file))
         {
             save(pk, runs);
             final Folio change = pk.allocFolio(0);
             Versions.stamp(change, 2, 700);
             pk.banRegion(change.pfn(), change.pfn());
-            banned.add(change);
             replace(pk, index -> index == 700 ? change : index == 20 ? stamped(pk, 2, 0, 20) : null);
             assertSame(Folio.State.OWNED, change.state(), "a banned folio is copied, and stays the caller's");
             pk.freeFolio(change);
         }
         final List<Expected> expected = expect(runs, Map.of(20L, 0, 700L, 0));
-        assertEquals(expected, readBack(file));
-        assertLinks(file, expected);
+        assertHolds(file, expected);
     }
 
     @Test
@@ -157,8 +153,7 @@ class StreamCarryTest
             checkNoLeak(pk, file);
         }
         final List<Expected> expected = expect(List.of(new Run(0, 0, 700)), Map.of(5L, 0, 600L, 0));
-        assertEquals(expected, readBack(file));
-        assertLinks(file, expected);
+        assertHolds(file, expected);
     }
 
     @Test
@@ -174,8 +169,7 @@ class StreamCarryTest
             checkNoLeak(pk, file);
         }
         final List<Expected> expected = expect(List.of(new Run(0, 0, 530)), Map.of(520L, 0));
-        assertEquals(expected, readBack(file));
-        assertLinks(file, expected);
+        assertHolds(file, expected);
     }
 
     @Test
@@ -210,8 +204,7 @@ class StreamCarryTest
         final List<Expected> expected = new ArrayList<>();
         expected.add(new Expected(5000, 0, -1));
         expected.addAll(expect(List.of(new Run(0, 0, 900)), Map.of()));
-        assertEquals(expected, readBack(file));
-        assertLinks(file, expected);
+        assertHolds(file, expected);
     }
 
     /**
@@ -233,6 +226,13 @@ class StreamCarryTest
         }
         assertEquals(expect(runs, changes), readBack(file));
         return file;
+    }
+
+    /** The node holds exactly {@code expected} after a reboot, in the links an entry-by-entry walk makes. */
+    private static void assertHolds(final Path file, final List<Expected> expected) throws Exception
+    {
+        assertEquals(expected, readBack(file));
+        assertLinks(file, expected);
     }
 
     /**
